@@ -132,7 +132,7 @@ public sealed unsafe class OrtRuntime
         }
     }
 
-    private static (nint Library, string Path) LoadLibrary(IReadOnlyList<OrtLibraryCandidate> candidates, IReadOnlyList<string> skipped)
+    internal static (nint Library, string Path) LoadLibrary(IReadOnlyList<OrtLibraryCandidate> candidates, IReadOnlyList<string> skipped)
     {
         var tried = new List<string>(skipped);
         foreach (var candidate in candidates)
