@@ -112,8 +112,8 @@ public sealed class OnnxGraphBuilder
     private string Fresh(string stem)
     {
         string name;
+        // The counter alone keeps generated names unique; callers register the name where they use it.
         do name = $"{stem}_{_counter++}"; while (_names.Contains(name));
-        _names.Add(name);
         return name;
     }
 
