@@ -154,10 +154,11 @@ public sealed unsafe class InferenceSession : IDisposable
         {
             byte* rawName;
             _api.Check(input ? _api.SessionGetInputName(raw, i, _runtime.DefaultAllocator, &rawName)
-                : _api.SessionGetOutputName(raw, i, _runtime.DefaultAllocator, &rawName), Name, "SessionGetInputName");
+                : _api.SessionGetOutputName(raw, i, _runtime.DefaultAllocator, &rawName), Name, input ? "SessionGetInputName" : "SessionGetOutputName");
             var tensorName = _api.TakeAllocatedString(_runtime.DefaultAllocator, rawName);
             nint typeInfo;
-            _api.Check(input ? _api.SessionGetInputTypeInfo(raw, i, &typeInfo) : _api.SessionGetOutputTypeInfo(raw, i, &typeInfo), Name, "SessionGetTypeInfo");
+            _api.Check(input ? _api.SessionGetInputTypeInfo(raw, i, &typeInfo) : _api.SessionGetOutputTypeInfo(raw, i, &typeInfo), Name,
+                input ? $"SessionGetInputTypeInfo('{tensorName}')" : $"SessionGetOutputTypeInfo('{tensorName}')");
             using var owner = new OrtHandle(typeInfo, _api.ReleaseTypeInfo, "TypeInfo");
             nint tensorInfo;
             // The cast result is owned by the type info: not released separately.

@@ -231,6 +231,40 @@ public class OrtBindingTests
     }
 
     [Fact]
+    public async Task Disposing_a_session_while_other_threads_run_it_is_safe()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var session = Runtime.OpenSession(TestModels.Tiny(), "tiny");
+        int completed = 0, refused = 0, wrong = 0;
+        using var started = new CountdownEvent(4);
+        var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+        {
+            var x = Enumerable.Repeat((float)w, 16).ToArray();
+            started.Signal();
+            for (var run = 0; run < 5000; run++)
+            {
+                try
+                {
+                    using var result = session.Run([TensorInput.Of("x", x, 1, 16)]);
+                    if (result[0].GetSpan<float>()[15] != w * 2 + 1) Interlocked.Increment(ref wrong);
+                    Interlocked.Increment(ref completed);
+                }
+                catch (ObjectDisposedException)
+                {
+                    Interlocked.Increment(ref refused);
+                    return;
+                }
+            }
+        }, ct)).ToArray();
+        started.Wait(ct);
+        await Task.Delay(5, ct);
+        session.Dispose(); // runs in flight finish on the still-referenced native session; later ones are refused
+        await Task.WhenAll(workers);
+        wrong.Should().Be(0);
+        (completed + refused).Should().BeGreaterThan(0);
+    }
+
+    [Fact]
     public void Session_settings_are_applied()
     {
         var settings = new SessionSettings

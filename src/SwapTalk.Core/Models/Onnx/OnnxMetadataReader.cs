@@ -23,6 +23,7 @@ public static class OnnxMetadataReader
             {
                 var tag = ReadVarint(stream);
                 var field = (int)(tag >> 3);
+                if (field == 0) return false; // field number 0 never occurs in valid protobuf
                 switch ((int)(tag & 7))
                 {
                     case 0: ReadVarint(stream); break;
@@ -41,7 +42,6 @@ public static class OnnxMetadataReader
                         break;
                     default: return false;
                 }
-                if (field == 0) return false;
             }
             metadata = result;
             return true;
