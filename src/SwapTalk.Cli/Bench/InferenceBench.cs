@@ -1,0 +1,231 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SwapTalk.Core.Imaging;
+using SwapTalk.Core.Inference;
+using SwapTalk.Core.Models.Probes;
+using SwapTalk.Core.Vision.Detection;
+
+namespace SwapTalk.Cli.Bench;
+
+/// <summary>
+/// <c>swaptalk bench inference</c>: the binding's per-run overhead (runs/s of a tiny model) and
+/// YuNet 640x640 latency, each measured beside the same model run through onnxruntime-node's own
+/// N-API binding of the same ONNX Runtime library (scripts/bench/inference-setup.sh installs it).
+/// Rounds alternate engine and reference; each row reports the median round.
+/// </summary>
+internal sealed class InferenceBench : IBenchArea
+{
+    private const string Reference = "onnxruntime-node 1.30.0";
+
+    public string Name => "inference";
+    public string Description => "ONNX Runtime binding: tiny-model runs/s and YuNet 640x640 latency, against onnxruntime-node on the same library";
+
+    public async Task<BenchReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var report = new BenchReport { Area = Name };
+        var runtime = OrtRuntime.Initialize();
+        var rounds = context.Quick ? 1 : 3;
+        var tinySeconds = context.Quick ? 0.5 : 2.0;
+        var yunetRuns = context.Quick ? 5 : 30;
+
+        var root = RepoRoot();
+        var node = await PrepareNodeAsync(root, context, cancellationToken);
+        using var temp = new TempFolder();
+        var tinyPath = Path.Combine(temp.Path, "tiny.onnx");
+        await File.WriteAllBytesAsync(tinyPath, ProbeModels.Tiny(), cancellationToken);
+        var yunetPath = SharedModel(root, "yunet_n_640_640.onnx");
+
+        var tiny = new List<(double Run, double RunInto, double? Node)>();
+        var yunet = new List<(double Ours, double? Node)>();
+        for (var round = 0; round < rounds; round++)
+        {
+            context.Log($"round {round + 1}/{rounds}: tiny model");
+            var (run, runInto) = TinyThroughput(runtime, tinyPath, tinySeconds);
+            var nodeTiny = node is null ? null : await NodeAsync(node, root, tinyPath, "x", "1,16", "throughput", tinySeconds, 1, context, cancellationToken);
+            tiny.Add((run, runInto, nodeTiny?.RunsPerSecond));
+            if (yunetPath is not null)
+            {
+                context.Log($"round {round + 1}/{rounds}: YuNet 640x640");
+                var ours = YuNetLatency(runtime, yunetPath, yunetRuns);
+                var nodeYunet = node is null ? null : await NodeAsync(node, root, yunetPath, "input", "1,3,640,640", "latency", yunetRuns, 0, context, cancellationToken);
+                yunet.Add((ours, nodeYunet?.MedianMs));
+            }
+        }
+
+        double Median(IEnumerable<double> values) { var v = values.OrderBy(x => x).ToArray(); return v[v.Length / 2]; }
+        double? MedianOrNull(IEnumerable<double?> values) => values.All(v => v is not null) ? Median(values.Select(v => v!.Value)) : null;
+
+        var tinyRef = MedianOrNull(tiny.Select(t => t.Node));
+        report.Rows.Add(new BenchRow("tiny model (y = 2x + 1, [1,16]), 1 thread", "runs/s, Run (ORT-allocated output)",
+            Median(tiny.Select(t => t.Run)), "runs/s", tinyRef, tinyRef is null ? null : Reference, "ratio >= 0.9 (binding adds no overhead)"));
+        report.Rows.Add(new BenchRow("tiny model (y = 2x + 1, [1,16]), 1 thread", "runs/s, RunInto (caller buffer)",
+            Median(tiny.Select(t => t.RunInto)), "runs/s", tinyRef, tinyRef is null ? null : Reference, "ratio >= 0.9"));
+        if (yunet.Count > 0)
+        {
+            var yunetRef = MedianOrNull(yunet.Select(y => y.Node));
+            report.Rows.Add(new BenchRow("YuNet 640x640 (yunet_n_640_640.onnx), ORT default threads", "median latency",
+                Median(yunet.Select(y => y.Ours)), "ms", yunetRef, yunetRef is null ? null : Reference, "ratio <= 1.1 (lower is better)"));
+            var detect = DetectLatency(runtime, yunetPath!, SharedFace(root), yunetRuns);
+            if (detect is { } ms)
+                report.Rows.Add(new BenchRow("YuNet adapter on astronaut.png (resize + layout + run + decode + NMS)", "median latency", ms, "ms"));
+        }
+        else report.Notes.Add("YuNet rows skipped: ../shared/data/models/yunet_n_640_640.onnx is absent");
+
+        report.Notes.Add($"ONNX Runtime {runtime.Version} at {runtime.LibraryPath}; {rounds} round(s), engine and reference alternating, median round reported.");
+        report.Notes.Add("runs/s ratio = swaptalk / reference (higher is better); latency ratio = swaptalk / reference (lower is better).");
+        if (node is null || tiny.Any(t => t.Node is null))
+            report.Notes.Add("Reference unavailable: node or scripts/bench/inference-setup.sh failed (see the log above); absolute numbers only.");
+        return report;
+    }
+
+    private static (double Run, double RunInto) TinyThroughput(OrtRuntime runtime, string path, double seconds)
+    {
+        using var session = runtime.OpenSession(path, new SessionSettings { IntraOpThreads = 1 }, "tiny");
+        var x = Fill(16);
+        var y = new float[16];
+        TensorInput[] inputs = [TensorInput.Of("x", x, 1, 16)];
+        TensorOutput[] outputs = [TensorOutput.Of("y", y, 1, 16)];
+        float sink = 0;
+        double Measure(Action run)
+        {
+            for (var i = 0; i < 200; i++) run();
+            var watch = Stopwatch.StartNew();
+            var runs = 0;
+            var limit = TimeSpan.FromSeconds(seconds);
+            while (watch.Elapsed < limit) { run(); runs++; }
+            return runs / watch.Elapsed.TotalSeconds;
+        }
+        var run = Measure(() => { using var r = session.Run(inputs); sink += r[0].GetSpan<float>()[0]; });
+        var runInto = Measure(() => { session.RunInto(inputs, outputs); sink += y[0]; });
+        GC.KeepAlive(sink);
+        return (run, runInto);
+    }
+
+    private static double YuNetLatency(OrtRuntime runtime, string path, int runs)
+    {
+        using var session = runtime.OpenSession(path, new SessionSettings(), "yunet_640");
+        var input = Fill(3 * 640 * 640);
+        TensorInput[] inputs = [TensorInput.Of("input", input, 1, 3, 640, 640)];
+        for (var i = 0; i < 3; i++) session.Run(inputs).Dispose();
+        var times = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            using (var r = session.Run(inputs)) _ = r[0].GetSpan<float>()[0];
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+
+    private static double? DetectLatency(OrtRuntime runtime, string path, string? face, int runs)
+    {
+        if (face is null) return null;
+        using var session = runtime.OpenSession(path, new SessionSettings(), "yunet_640");
+        using var image = PngCodec.Read(face);
+        var detector = new YuNetDetector(session);
+        for (var i = 0; i < 3; i++) detector.Detect(image);
+        var times = new double[runs];
+        for (var i = 0; i < runs; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            detector.Detect(image);
+            times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        return times[runs / 2];
+    }
+
+    /// <summary>The same deterministic fill as scripts/bench/inference-node.js.</summary>
+    private static float[] Fill(int count)
+    {
+        var data = new float[count];
+        for (var i = 0; i < count; i++) data[i] = (float)((long)i * 37 % 255);
+        return data;
+    }
+
+    private sealed record NodeResult(double RunsPerSecond, double MedianMs);
+
+    private static async Task<string?> PrepareNodeAsync(string root, BenchContext context, CancellationToken ct)
+    {
+        var modules = Path.Combine(root, "tools", "bench", "node_modules");
+        var setup = Path.Combine(root, "scripts", "bench", "inference-setup.sh");
+        var (exit, _, stderr) = await RunProcessAsync("bash", [setup], root, null, ct);
+        if (exit != 0)
+        {
+            context.Log($"reference set-up failed: {stderr.Trim()}");
+            return null;
+        }
+        return modules;
+    }
+
+    private static async Task<NodeResult?> NodeAsync(string modules, string root, string model, string input, string shape, string mode,
+        double amount, int threads, BenchContext context, CancellationToken ct)
+    {
+        var script = Path.Combine(root, "scripts", "bench", "inference-node.js");
+        var (exit, stdout, stderr) = await RunProcessAsync("node",
+            [script, model, input, shape, mode, amount.ToString(System.Globalization.CultureInfo.InvariantCulture), threads.ToString()],
+            root, new Dictionary<string, string> { ["NODE_PATH"] = modules }, ct);
+        if (exit != 0)
+        {
+            context.Log($"reference run failed (node exit {exit}): {stderr.Trim()}");
+            return null;
+        }
+        using var doc = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
+        return new NodeResult(doc.RootElement.GetProperty("runsPerSecond").GetDouble(), doc.RootElement.GetProperty("medianMs").GetDouble());
+    }
+
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunProcessAsync(string file, IEnumerable<string> args, string workingDirectory,
+        IReadOnlyDictionary<string, string>? environment, CancellationToken ct)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        if (environment is not null) foreach (var (k, v) in environment) info.Environment[k] = v;
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync(ct);
+        var stderr = process.StandardError.ReadToEndAsync(ct);
+        try
+        {
+            await process.WaitForExitAsync(ct);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "SwapTalk.Functions.sln"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+
+    private static string? SharedModel(string root, string file) => SharedFile(root, Path.Combine("models", file));
+
+    private static string? SharedFace(string root) => SharedFile(root, Path.Combine("faces", "astronaut.png"));
+
+    private static string? SharedFile(string root, string relative)
+    {
+        var path = Path.GetFullPath(Path.Combine(root, "..", "shared", "data", relative));
+        return File.Exists(path) ? path : null;
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("swaptalk-bench-inference-").FullName;
+
+        public void Dispose()
+        {
+            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        }
+    }
+}
