@@ -110,6 +110,9 @@ public static class MediaCommands
         AddInput(args, path);
         args.AddRange([
             "-map", $"0:{audioStreamIndex.ToString(CultureInfo.InvariantCulture)}", "-vn", "-sn", "-dn",
+            // rematrix_maxval=1: channels are averaged (stereo: (L+R)/2); the default mix adds them at
+            // 0.707 each and, in float, lets loud stereo exceed 1.0.
+            "-af", $"aresample=osr={SpeechSampleRate.ToString(CultureInfo.InvariantCulture)}:ocl=mono:rematrix_maxval=1.0",
             "-ac", "1", "-ar", SpeechSampleRate.ToString(CultureInfo.InvariantCulture),
             "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1",
         ]);

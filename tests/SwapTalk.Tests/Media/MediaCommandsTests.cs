@@ -123,7 +123,8 @@ public class MediaCommandsTests
     [Fact]
     public void Speech_pcm_is_16k_mono_float32_on_stdout()
     {
-        Build("pcm").Arguments.Should().ContainInOrder("-map", "0:0", "-vn", "-sn", "-dn", "-ac", "1", "-ar", "16000", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1");
+        Build("pcm").Arguments.Should().ContainInOrder("-map", "0:0", "-vn", "-sn", "-dn",
+            "-af", "aresample=osr=16000:ocl=mono:rematrix_maxval=1.0", "-ac", "1", "-ar", "16000", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1");
         Build("aac").Arguments.Should().ContainInOrder("-ar", "48000", "-ac", "1", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4");
     }
 
