@@ -9,6 +9,7 @@ internal static class CommandCatalog
     {
         yield return VersionCommand.Create();
         yield return Bench.BenchCommand.Create();
+        yield return MediaCommandGroup.Create();
     }
 }
 
