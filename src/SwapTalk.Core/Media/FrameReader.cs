@@ -30,7 +30,7 @@ public sealed class FrameReader(MediaTools tools)
             SingleWriter = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        var process = MediaProcess.Start(tools, MediaCommands.ReadFrames(plan), keepStdin: false, stop.Token);
+        var process = MediaProcess.Start(tools, MediaCommands.ReadFrames(plan), keepStdin: false, stop.Token, framePipes: true);
         var pump = Task.Run(() => PumpAsync(process, plan, pool, channel.Writer, stop.Token), CancellationToken.None);
         try
         {

@@ -39,7 +39,7 @@ public sealed class FrameWriter : IAsyncDisposable
         var full = Path.GetFullPath(outputPath);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temp = AtomicFile.TempPathFor(full);
-        var process = MediaProcess.Start(tools, MediaCommands.WriteFrames(settings, temp, outputPath), keepStdin: true, cancellationToken);
+        var process = MediaProcess.Start(tools, MediaCommands.WriteFrames(settings, temp, outputPath), keepStdin: true, cancellationToken, framePipes: true);
         return new FrameWriter(process, full, temp, settings);
     }
 

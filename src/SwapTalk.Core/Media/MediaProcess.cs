@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace SwapTalk.Core.Media;
@@ -9,7 +11,7 @@ namespace SwapTalk.Core.Media;
 /// kept as a bounded tail for errors. Cancellation and disposal kill the process tree and wait for
 /// it to exit, so no process outlives the operation that started it.
 /// </summary>
-public sealed class MediaProcess : IAsyncDisposable
+public sealed partial class MediaProcess : IAsyncDisposable
 {
     /// <summary>How many stderr lines an error keeps.</summary>
     public const int StderrTailLines = 40;
@@ -37,8 +39,12 @@ public sealed class MediaProcess : IAsyncDisposable
     public Stream StandardInput => _process.StandardInput.BaseStream;
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts the command. Its stdin stays open only when <paramref name="keepStdin"/> is set.</summary>
-    public static MediaProcess Start(MediaTools tools, MediaCommand command, bool keepStdin, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the command. Its stdin stays open only when <paramref name="keepStdin"/> is set.
+    /// <paramref name="framePipes"/>: raw frames will stream through stdin/stdout, so the pipes are
+    /// enlarged (a 1080p RGB frame is 6 MB; the default 64 KB pipe would wake each side ~100 times per frame).
+    /// </summary>
+    public static MediaProcess Start(MediaTools tools, MediaCommand command, bool keepStdin, CancellationToken cancellationToken, bool framePipes = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var info = new ProcessStartInfo(command.Executable(tools))
@@ -62,6 +68,11 @@ public sealed class MediaProcess : IAsyncDisposable
         }
         var started = new MediaProcess(process, command, cancellationToken);
         MediaProcessTracker.Started(started);
+        if (framePipes)
+        {
+            EnlargePipe(process.StandardOutput.BaseStream);
+            if (keepStdin) EnlargePipe(process.StandardInput.BaseStream);
+        }
         if (!keepStdin) started.CloseStdin();
         return started;
     }
@@ -157,6 +168,21 @@ public sealed class MediaProcess : IAsyncDisposable
         catch (InvalidOperationException) { /* never started properly */ }
         MediaProcessTracker.Exited(this);
         _process.Dispose();
+    }
+
+    private const int SetPipeSize = 1031; // F_SETPIPE_SZ
+    private const int FramePipeBytes = 1 << 20; // Linux's default ceiling for unprivileged processes
+
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static partial int Fcntl(int fd, int command, int argument);
+
+    /// <summary>Best effort: where the call is not available or refused, the default pipe size only costs speed.</summary>
+    private static void EnlargePipe(Stream stream)
+    {
+        if (!OperatingSystem.IsLinux() || stream is not PipeStream pipe) return;
+        try { _ = Fcntl((int)pipe.SafePipeHandle.DangerousGetHandle(), SetPipeSize, FramePipeBytes); }
+        catch (DllNotFoundException) { }
+        catch (EntryPointNotFoundException) { }
     }
 
     private async Task PumpStderrAsync()
