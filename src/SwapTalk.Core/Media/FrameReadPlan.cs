@@ -92,7 +92,9 @@ public sealed record FrameReadPlan
 
     private static long FramesAtRate(VideoStreamInfo video, Rational rate)
     {
-        // The stream spans Duration seconds at its own rate; at another rate the grid holds round(span * rate) slots.
+        // The grid holds the slots up to where the last frame ends (what the fps filter emits).
+        if (video.EndPts > video.StartPts && video.TimeBase.IsValid)
+            return Math.Max(1, SlotOf(video.EndPts, video.StartPts, video.TimeBase, rate));
         var span = video.FrameCount / video.FrameRate.Value;
         return Math.Max(1, (long)Math.Round(span * rate.Value, MidpointRounding.AwayFromZero));
     }

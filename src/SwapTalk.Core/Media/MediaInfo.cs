@@ -84,6 +84,9 @@ public sealed record VideoStreamInfo
 
     public double StartTime => StartPts * TimeBase.Value;
 
+    /// <summary>Where the last stored frame ends (its timestamp plus its duration), in ticks; 0 when not scanned.</summary>
+    public long EndPts { get; init; }
+
     /// <summary>Duration of the stream in seconds (frames at the constant rate / rate).</summary>
     public double Duration => FrameCount / FrameRate.Value;
 

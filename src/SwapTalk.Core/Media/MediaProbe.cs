@@ -228,6 +228,7 @@ public sealed class MediaProbe(MediaTools tools)
         return video with
         {
             StartPts = start,
+            EndPts = start + spanTicks,
             KeyframePts = scan.KeyframePts.Count > 0 ? scan.KeyframePts : [start],
             SourceFrameCount = source,
             FrameCount = count,

@@ -23,6 +23,7 @@ public class ProbeTests(MediaClips clips)
         v.AverageFrameRate.Should().Be(new Rational(25, 1));
         v.IsVariableFrameRate.Should().BeFalse();
         v.KeyframePts.Should().HaveCount(7, "GRID's MPEG-1 has an I-frame every 12 frames");
+        ((v.EndPts - v.StartPts) * v.TimeBase.Value).Should().BeApproximately(3.0, 1e-9);
         media.Audio.Should().ContainSingle().Which.Should().Match<AudioStreamInfo>(a => a.Codec == "mp2" && a.SampleRate == 44100 && a.Channels == 2 && a.Duration > 2.9 && a.Duration < 3.0);
     }
 
@@ -75,6 +76,7 @@ public class ProbeTests(MediaClips clips)
         v.AverageFrameRate.Should().Be(new Rational(3409, 200));
         v.FrameRate.Should().Be(v.AverageFrameRate);
         v.FrameCount.Should().Be(50);
+        ((v.EndPts - v.StartPts) * v.TimeBase.Value).Should().BeApproximately(44 / 15.0, 1e-9, "the last frame (at 2.9 s) lasts 1/30 s");
     }
 
     [Fact]
