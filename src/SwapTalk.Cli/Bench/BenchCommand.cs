@@ -11,6 +11,7 @@ internal static class BenchCommand
     internal static IReadOnlyList<IBenchArea> Areas() =>
     [
         new InferenceBench(),
+        new MediaBench(),
     ];
 
     public static Command Create()

@@ -10,6 +10,7 @@ internal static class CommandCatalog
         yield return VersionCommand.Create();
         yield return Bench.BenchCommand.Create();
         yield return ModelsCommand.Create();
+        yield return MediaCommandGroup.Create();
     }
 }
 

@@ -1,0 +1,44 @@
+using SwapTalk.Core.Imaging;
+
+namespace SwapTalk.Core.Media;
+
+/// <summary>
+/// The media engine in one place: probe, frame reader and writer, speech PCM, AAC, concat and stitch,
+/// all over the same ffmpeg/ffprobe binaries. Stages take this (or the parts) rather than paths to tools.
+/// </summary>
+public sealed class MediaEngine(MediaTools tools)
+{
+    private readonly MediaProbe _probe = new(tools);
+    private readonly FrameReader _reader = new(tools);
+    private readonly AudioPcm _audio = new(tools);
+    private readonly Stitcher _stitcher = new(tools);
+
+    public static MediaEngine FromEnvironment() => new(MediaTools.FromEnvironment());
+
+    public MediaTools Tools { get; } = tools;
+
+    public Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken = default) =>
+        _probe.ProbeAsync(path, cancellationToken);
+
+    public IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameRange? range = null, FrameReadOptions? options = null, CancellationToken cancellationToken = default) =>
+        _reader.ReadAsync(media, range, options, cancellationToken);
+
+    public FrameWriter OpenWriter(string outputPath, FrameWriterSettings settings, CancellationToken cancellationToken = default) =>
+        FrameWriter.Open(Tools, outputPath, settings, cancellationToken);
+
+    /// <summary>A writer for frames like <paramref name="video"/>'s (displayed size, constant rate).</summary>
+    public FrameWriter OpenWriter(string outputPath, VideoStreamInfo video, VideoEncoding encoding, ColorOrder order = ColorOrder.Rgb, CancellationToken cancellationToken = default) =>
+        FrameWriter.Open(Tools, outputPath, new FrameWriterSettings(video.Width, video.Height, video.FrameRate, encoding, order), cancellationToken);
+
+    public Task<float[]> ReadSpeechAsync(string path, CancellationToken cancellationToken = default) =>
+        _audio.ReadSpeechAsync(path, cancellationToken);
+
+    public Task EncodeAacAsync(string inputPath, string outputPath, int bitrateKbps = 128, CancellationToken cancellationToken = default) =>
+        _audio.EncodeAacAsync(inputPath, outputPath, bitrateKbps, cancellationToken);
+
+    public Task<StitchResult> ConcatAsync(IReadOnlyList<string> segments, string outputPath, CancellationToken cancellationToken = default) =>
+        _stitcher.ConcatAsync(segments, outputPath, cancellationToken);
+
+    public Task<StitchResult> StitchAsync(IReadOnlyList<string> segments, string? audioPath, string outputPath, LengthPolicy policy, CancellationToken cancellationToken = default) =>
+        _stitcher.StitchAsync(segments, audioPath, outputPath, policy, cancellationToken);
+}
