@@ -11,6 +11,8 @@ public enum BorderMode
     Constant,
     /// <summary>The nearest edge pixel (OpenCV's BORDER_REPLICATE).</summary>
     Replicate,
+    /// <summary>The image mirrored at its edges without repeating the edge pixel (OpenCV's BORDER_REFLECT_101).</summary>
+    Reflect,
 }
 
 /// <summary>
@@ -115,8 +117,16 @@ public static class AffineWarp
         if ((uint)x >= (uint)width || (uint)y >= (uint)height)
         {
             if (border == BorderMode.Constant) return borderValue;
-            x = Math.Clamp(x, 0, width - 1);
-            y = Math.Clamp(y, 0, height - 1);
+            if (border == BorderMode.Reflect)
+            {
+                x = BorderIndex.Reflect101(x, width);
+                y = BorderIndex.Reflect101(y, height);
+            }
+            else
+            {
+                x = Math.Clamp(x, 0, width - 1);
+                y = Math.Clamp(y, 0, height - 1);
+            }
         }
         return src[y * stride + x * channels + c];
     }

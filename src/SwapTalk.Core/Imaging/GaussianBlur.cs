@@ -39,14 +39,6 @@ public static class GaussianBlur
         return w.Select(v => (float)(v / sum)).ToArray();
     }
 
-    /// <summary>Mirror index for BORDER_REFLECT_101 (…2 1 | 0 1 2 … n-1 | n-2 …).</summary>
-    internal static int Reflect(int i, int n)
-    {
-        if (n == 1) return 0;
-        while ((uint)i >= (uint)n) i = i < 0 ? -i : 2 * n - 2 - i;
-        return i;
-    }
-
     internal static void Blur(ReadOnlySpan<byte> src, Span<byte> dst, int width, int height, int channels, double sigma, int? radius, bool simd)
     {
         if (!(sigma > 0) || !double.IsFinite(sigma))
@@ -65,7 +57,7 @@ public static class GaussianBlur
                 var s = src.Slice(y * rowFloats, rowFloats);
                 for (var x = -r; x < width + r; x++)
                 {
-                    var sx = Reflect(x, width) * channels;
+                    var sx = BorderIndex.Reflect101(x, width) * channels;
                     for (var c = 0; c < channels; c++) line[(x + r) * channels + c] = s[sx + c];
                 }
                 var h = rows.AsSpan(y * rowFloats, rowFloats);
@@ -81,7 +73,7 @@ public static class GaussianBlur
             var taps = new int[w.Length];
             for (var y = 0; y < height; y++)
             {
-                for (var k = 0; k < w.Length; k++) taps[k] = Reflect(y + k - r, height) * rowFloats;
+                for (var k = 0; k < w.Length; k++) taps[k] = BorderIndex.Reflect101(y + k - r, height) * rowFloats;
                 var d = dst.Slice(y * rowFloats, rowFloats);
                 var done = simd ? VerticalSimd(rows, taps, w, d) : 0;
                 for (var i = done; i < rowFloats; i++)

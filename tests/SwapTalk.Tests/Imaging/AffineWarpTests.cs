@@ -30,7 +30,7 @@ public class AffineWarpTests
     public static TheoryData<int, BorderMode> Cases() => new()
     {
         { 1, BorderMode.Constant }, { 2, BorderMode.Replicate }, { 3, BorderMode.Constant }, { 4, BorderMode.Replicate },
-        { 5, BorderMode.Constant }, { 6, BorderMode.Replicate },
+        { 5, BorderMode.Reflect }, { 6, BorderMode.Replicate }, { 7, BorderMode.Reflect },
     };
 
     [Theory]
@@ -85,6 +85,16 @@ public class AffineWarpTests
         // half a pixel past the edge: half source, half border
         AffineWarp.Run(source, destination, Affine2x3.Translation(4.5, 4), BorderMode.Constant, 10);
         destination.Pixels[(6 * 12 + 4) * 3].Should().Be(50);
+    }
+
+    [Fact]
+    public void Reflect_border_mirrors_without_repeating_the_edge_pixel()
+    {
+        using var source = new PixelBuffer(3, 1);
+        source.Pixels[0] = 10; source.Pixels[3] = 20; source.Pixels[6] = 30;
+        using var destination = new PixelBuffer(9, 1);
+        AffineWarp.Run(source, destination, Affine2x3.Translation(3, 0), BorderMode.Reflect);
+        Enumerable.Range(0, 9).Select(x => destination.Pixels[x * 3]).Should().Equal(new byte[] { 20, 30, 20, 10, 20, 30, 20, 10, 20 });
     }
 
     [Fact]

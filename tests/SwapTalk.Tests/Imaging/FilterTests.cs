@@ -43,8 +43,9 @@ public class GaussianBlurTests
     [Fact]
     public void Reflect_101_mirrors_without_repeating_the_edge()
     {
-        new[] { -3, -2, -1, 0, 4, 5, 6, 7 }.Select(i => GaussianBlur.Reflect(i, 5)).Should().Equal(3, 2, 1, 0, 4, 3, 2, 1);
-        GaussianBlur.Reflect(-1, 1).Should().Be(0);
+        new[] { -3, -2, -1, 0, 4, 5, 6, 7, 8, 9, -9 }.Select(i => BorderIndex.Reflect101(i, 5)).Should().Equal(3, 2, 1, 0, 4, 3, 2, 1, 0, 1, 1);
+        BorderIndex.Reflect101(-1, 1).Should().Be(0);
+        BorderIndex.Reflect101(-8192, 2).Should().Be(0);
     }
 
     [Fact]
