@@ -10,6 +10,7 @@ internal static class BenchCommand
     /// <summary>Every benchmark area; one line per area.</summary>
     internal static IReadOnlyList<IBenchArea> Areas() =>
     [
+        new KernelBench(),
     ];
 
     public static Command Create()

@@ -92,6 +92,7 @@ public static class AffineWarp
     internal static void SamplePixel(PixelBuffer source, int channels, int x, int y, BorderMode border, byte borderValue, Span<byte> output) =>
         SamplePixel(source.Data, source.Width, source.Height, channels, x, y, border, borderValue, output);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void SamplePixel(ReadOnlySpan<byte> src, int width, int height, int channels, int x, int y,
         BorderMode border, byte borderValue, Span<byte> output)
     {

@@ -31,6 +31,7 @@ public static class AlphaBlend
         BlendRowScalar(foreground[(done * 3)..], alpha[done..], background[(done * 3)..]);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void BlendRowScalar(ReadOnlySpan<byte> foreground, ReadOnlySpan<byte> alpha, Span<byte> background)
     {
         for (var i = 0; i < alpha.Length; i++)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace SwapTalk.Core.Imaging;
 
@@ -25,6 +26,7 @@ internal sealed class FixedPointMap : IDisposable
     private long[]? _dx;
     private long[]? _dy;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public FixedPointMap(Affine2x3 destinationToSource, int regionX, int regionWidth)
     {
         if (!destinationToSource.IsFinite)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace SwapTalk.Core.Imaging;
 
@@ -41,6 +42,7 @@ public sealed class MaskBuffer : IDisposable
     }
 
     /// <summary>The smallest rectangle holding every non-zero weight; empty when the mask is all zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public RectI NonZeroBounds()
     {
         int x0 = Width, y0 = Height, x1 = -1, y1 = -1;

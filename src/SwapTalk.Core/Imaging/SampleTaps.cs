@@ -31,9 +31,15 @@ internal sealed class SampleTaps : IDisposable
     public int[] YWeights => _yWeights!;
 
     /// <param name="dataLength">the source array's length: 8-byte loads of the lower row must end inside it</param>
+    public void Compute(FixedPointMap map, long rowX, long rowY, bool unclamped, int width, int height, int channels, int dataLength) =>
+        Compute(map, rowX, rowY, unclamped, 0, Width, width, height, channels, dataLength);
+
+    /// <summary>Taps for columns [<paramref name="from"/>, <paramref name="to"/>) of the row only.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public unsafe void Compute(FixedPointMap map, long rowX, long rowY, bool unclamped, int width, int height, int channels, int dataLength)
+    public unsafe void Compute(FixedPointMap map, long rowX, long rowY, bool unclamped, int from, int to,
+        int width, int height, int channels, int dataLength)
     {
+        if (from < 0 || to > Width || from > to) throw new ArgumentOutOfRangeException(nameof(from), $"columns [{from}, {to}) outside a row of {Width}");
         if (channels is not (3 or 4)) throw new ArgumentOutOfRangeException(nameof(channels), "bilinear taps serve 3- or 4-channel images");
         var stride = width * channels;
         var maxOffset = dataLength - 8 - stride;
@@ -55,7 +61,8 @@ internal sealed class SampleTaps : IDisposable
                 var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
                 const int xFracShift = FixedPointMap.FractionBits - AffineWarp.XWeightBits;
                 const int yFracShift = FixedPointMap.FractionBits - AffineWarp.YWeightBits;
-                for (var j = 0; j < Width; j += 8)
+                // Whole vectors from an 8-aligned start stay inside the tables (rented in whole vectors).
+                for (var j = from & ~7; j < to; j += 8)
                 {
                     // Lanes past the row's end read stale table entries; they are marked outside below.
                     var xr = Avx2.Add(x0, Avx.LoadVector256(dx + j));
@@ -72,7 +79,7 @@ internal sealed class SampleTaps : IDisposable
                             Avx2.CompareEqual(Avx2.Min(sx.AsUInt32(), maxX), sx.AsUInt32()).AsInt32(),
                             Avx2.CompareEqual(Avx2.Min(sy.AsUInt32(), maxY), sy.AsUInt32()).AsInt32()),
                         Avx2.AndNot(Avx2.CompareGreaterThan(offset, maxOfs),
-                            Avx2.CompareGreaterThan(Vector256.Create(Width - j), lanes)));
+                            Avx2.CompareGreaterThan(Vector256.Create(to - j), lanes)));
                     Avx.Store(ofs + j, Avx2.BlendVariable(none, offset, inside));
                     var wx = Avx2.Or(Avx2.Subtract(xOne, fx), Avx2.ShiftLeftLogical(fx, 8));
                     Avx.Store(wxs + j, Avx2.Or(wx, Avx2.ShiftLeftLogical(wx, 16)));
@@ -81,7 +88,7 @@ internal sealed class SampleTaps : IDisposable
             }
             return;
         }
-        for (var j = 0; j < Width; j++)
+        for (var j = from; j < to; j++)
         {
             map.At(rowX, rowY, j, out var x, out var y);
             AffineWarp.Split(x, y, out var sx, out var fx, out var sy, out var fy);

@@ -104,8 +104,9 @@ public static class WarpBlend
 
     /// <summary>
     /// SIMD: the crop and mask over the support (plus a one-pixel ring) are interleaved into RGBA
-    /// once; then per frame row, pass 1 samples RGBA (pmaddubsw/pmaddwd as in the warp, whole pixels
-    /// per 32-bit lane) into a colour row and an alpha row, and pass 2 is <see cref="AlphaBlend"/>'s row kernel.
+    /// once; then per frame row, only over the columns whose samples can reach the support, pass 1
+    /// samples RGBA (pmaddubsw/pmaddwd as in the warp, a pixel per 128-bit lane) into a colour row
+    /// and an alpha row, and pass 2 is <see cref="AlphaBlend"/>'s row kernel.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void RunSimd(PixelBuffer crop, MaskBuffer mask, RectI support, PixelBuffer frame, RectI box, Affine2x3 frameToCrop)
@@ -127,19 +128,22 @@ public static class WarpBlend
             {
                 for (var y = box.Y; y < box.Bottom; y++)
                 {
+                    var (from, to) = ColumnsReaching(frameToCrop, rect, box, y);
+                    if (from >= to) continue;
                     map.Row(y, out var rowX, out var rowY, out var unclamped);
-                    taps.Compute(map, rowX - originX, rowY - originY, unclamped, rect.Width, rect.Height, 4, rgbaLength);
-                    InterpolateRow4(rgbaBase, rect.Width * 4, offsets, xWeights, yWeights, colourRow, alphaRow, box.Width);
-                    for (var j = 0; j < box.Width; j++)
+                    taps.Compute(map, rowX - originX, rowY - originY, unclamped, from, to, rect.Width, rect.Height, 4, rgbaLength);
+                    InterpolateRow4(rgbaBase, rect.Width * 4, offsets + from, xWeights + from, yWeights + from, colourRow, alphaRow, to - from);
+                    for (var j = from; j < to; j++)
                     {
                         if (offsets[j] >= 0) continue;
                         map.At(rowX, rowY, j, out var x, out var yy);
                         var sample = SampleRect(rgbaSpan, rect, x - (int)originX, yy - (int)originY);
-                        colourRow[j * 3] = (byte)sample; colourRow[j * 3 + 1] = (byte)(sample >> 8); colourRow[j * 3 + 2] = (byte)(sample >> 16);
-                        alphaRow[j] = (byte)(sample >> 24);
+                        var k = j - from;
+                        colourRow[k * 3] = (byte)sample; colourRow[k * 3 + 1] = (byte)(sample >> 8); colourRow[k * 3 + 2] = (byte)(sample >> 16);
+                        alphaRow[k] = (byte)(sample >> 24);
                     }
-                    AlphaBlend.BlendRow(new ReadOnlySpan<byte>(colourRow, box.Width * 3), new ReadOnlySpan<byte>(alphaRow, box.Width),
-                        frame.Pixels.Slice((y * frame.Width + box.X) * 3, box.Width * 3));
+                    AlphaBlend.BlendRow(new ReadOnlySpan<byte>(colourRow, (to - from) * 3), new ReadOnlySpan<byte>(alphaRow, to - from),
+                        frame.Pixels.Slice((y * frame.Width + box.X + from) * 3, (to - from) * 3));
                 }
             }
         }
@@ -151,17 +155,69 @@ public static class WarpBlend
         }
     }
 
-    /// <summary>Crop colour and mask weight of <paramref name="rect"/> as packed RGBA.</summary>
-    private static void Interleave(PixelBuffer crop, MaskBuffer mask, RectI rect, byte[] rgba)
+    /// <summary>
+    /// The box columns [from, to) of frame row <paramref name="y"/> whose crop positions fall within one
+    /// pixel of <paramref name="rect"/>; every other column samples only transparent pixels. Two
+    /// columns of slack absorb the fixed-point rounding of positions.
+    /// </summary>
+    internal static (int From, int To) ColumnsReaching(Affine2x3 frameToCrop, RectI rect, RectI box, int y)
     {
-        for (var y = 0; y < rect.Height; y++)
+        double lo = 0, hi = box.Width - 1;
+        Narrow(frameToCrop.M11, frameToCrop.M11 * box.X + frameToCrop.M12 * y + frameToCrop.M13, rect.X - 1, rect.Right, ref lo, ref hi);
+        Narrow(frameToCrop.M21, frameToCrop.M21 * box.X + frameToCrop.M22 * y + frameToCrop.M23, rect.Y - 1, rect.Bottom, ref lo, ref hi);
+        if (!(hi >= lo)) return (0, 0);
+        var from = (int)Math.Max(0, Math.Floor(lo) - 2);
+        var to = (int)Math.Min(box.Width, Math.Ceiling(hi) + 3);
+        return (from, to);
+
+        // Keeps the j where min <= slope * j + offset <= max.
+        static void Narrow(double slope, double offset, double min, double max, ref double lo, ref double hi)
         {
-            var c = crop.Pixels.Slice(((rect.Y + y) * crop.Width + rect.X) * 3, rect.Width * 3);
-            var m = mask.Pixels.Slice((rect.Y + y) * mask.Width + rect.X, rect.Width);
-            var o = rgba.AsSpan(y * rect.Width * 4, rect.Width * 4);
-            for (var x = 0; x < rect.Width; x++)
+            if (Math.Abs(slope) < 1e-12)
             {
-                o[x * 4] = c[x * 3]; o[x * 4 + 1] = c[x * 3 + 1]; o[x * 4 + 2] = c[x * 3 + 2]; o[x * 4 + 3] = m[x];
+                if (offset < min - 1 || offset > max + 1) hi = double.NegativeInfinity;
+                return;
+            }
+            double a = (min - offset) / slope, b = (max - offset) / slope;
+            lo = Math.Max(lo, Math.Min(a, b));
+            hi = Math.Min(hi, Math.Max(a, b));
+        }
+    }
+
+    /// <summary>Crop colour and mask weight of <paramref name="rect"/> as packed RGBA (SSSE3: four pixels per shuffle).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Interleave(PixelBuffer crop, MaskBuffer mask, RectI rect, byte[] rgba)
+    {
+        var rgb = Vector128.Create((byte)0, 1, 2, 0x80, 3, 4, 5, 0x80, 6, 7, 8, 0x80, 9, 10, 11, 0x80);
+        var a0 = Vector128.Create(0x80, 0x80, 0x80, 0, 0x80, 0x80, 0x80, 1, 0x80, 0x80, 0x80, 2, 0x80, 0x80, 0x80, (byte)3);
+        var four = Vector128.Create((byte)0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4, 0, 0, 0, 4);
+        var cropLength = crop.ByteLength;
+        fixed (byte* c0 = crop.Data, m0 = mask.Data, o0 = rgba)
+        {
+            for (var y = 0; y < rect.Height; y++)
+            {
+                var cOfs = ((rect.Y + y) * crop.Width + rect.X) * 3;
+                byte* c = c0 + cOfs, m = m0 + (rect.Y + y) * mask.Width + rect.X, o = o0 + y * rect.Width * 4;
+                var x = 0;
+                if (Ssse3.IsSupported)
+                {
+                    // 16-byte loads read 4 bytes past the 4 pixels used: stay inside the crop's pixels.
+                    for (; x + 16 <= rect.Width && cOfs + x * 3 + 48 + 4 <= cropLength; x += 16)
+                    {
+                        var alphas = Sse2.LoadVector128(m + x);
+                        var shuffle = a0;
+                        for (var q = 0; q < 4; q++)
+                        {
+                            var colours = Ssse3.Shuffle(Sse2.LoadVector128(c + x * 3 + q * 12), rgb);
+                            Sse2.Store(o + x * 4 + q * 16, Sse2.Or(colours, Ssse3.Shuffle(alphas, shuffle)));
+                            shuffle = Sse2.Add(shuffle, four);
+                        }
+                    }
+                }
+                for (; x < rect.Width; x++)
+                {
+                    o[x * 4] = c[x * 3]; o[x * 4 + 1] = c[x * 3 + 1]; o[x * 4 + 2] = c[x * 3 + 2]; o[x * 4 + 3] = m[x];
+                }
             }
         }
     }
@@ -174,25 +230,59 @@ public static class WarpBlend
         return o[0] | ((uint)o[1] << 8) | ((uint)o[2] << 16) | ((uint)o[3] << 24);
     }
 
+    /// <summary>Pass 1 for RGBA: colour to a packed 3-byte row (4-byte stores, left to right), alpha to its own row.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void InterpolateRow4(byte* src, int stride, int* offsets, int* xWeights, int* yWeights, byte* colour, byte* alpha, int count)
     {
-        var pairs = Vector128.Create((byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-        var signFlip = Vector128.Create((byte)0x80);
-        var round = Vector128.Create((1 << 28) + (1 << (AffineWarp.ResultShift - 1)));
+        var j = 0;
         var below = (nint)stride;
-        for (var j = 0; j < count; j++)
+        if (Avx2.IsSupported)
         {
-            nint ofs = offsets[j];
-            if (ofs < 0) continue;
-            var top = Sse2.LoadScalarVector128((ulong*)(src + ofs));
-            var bottom = Sse2.LoadScalarVector128((ulong*)(src + ofs + below));
-            var px = Sse2.Xor(Ssse3.Shuffle(Sse2.UnpackLow(top, bottom).AsByte(), pairs), signFlip);
-            var h = Ssse3.MultiplyAddAdjacent(Vector128.Create(xWeights[j]).AsByte(), px.AsSByte());
-            var v = Sse2.ShiftRightArithmetic(Sse2.Add(Sse2.MultiplyAddAdjacent(h, Vector128.Create(yWeights[j]).AsInt16()), round), AffineWarp.ResultShift);
-            var p = Sse2.PackUnsignedSaturate(Sse2.PackSignedSaturate(v, v), v.AsInt16()).AsUInt32().ToScalar();
-            *(uint*)(colour + j * 3) = p;
-            alpha[j] = (byte)(p >> 24);
+            var pairs = Vector256.Create((byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15,
+                0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+            var signFlip = Vector256.Create((byte)0x80);
+            var round = Vector256.Create((1 << 28) + (1 << (AffineWarp.ResultShift - 1)));
+            var spread = Vector256.Create(0, 0, 0, 0, 1, 1, 1, 1);
+            for (; j + 1 < count; j += 2)
+            {
+                nint ofs0 = offsets[j], ofs1 = offsets[j + 1];
+                if ((ofs0 | ofs1) < 0)
+                {
+                    if (ofs0 >= 0) Single4(src, below, ofs0, xWeights[j], yWeights[j], colour + j * 3, alpha + j);
+                    if (ofs1 >= 0) Single4(src, below, ofs1, xWeights[j + 1], yWeights[j + 1], colour + j * 3 + 3, alpha + j + 1);
+                    continue;
+                }
+                var a = Sse2.UnpackLow(Sse2.LoadScalarVector128((ulong*)(src + ofs0)), Sse2.LoadScalarVector128((ulong*)(src + ofs0 + below)));
+                var b = Sse2.UnpackLow(Sse2.LoadScalarVector128((ulong*)(src + ofs1)), Sse2.LoadScalarVector128((ulong*)(src + ofs1 + below)));
+                var px = Avx2.Xor(Avx2.Shuffle(Vector256.Create(a, b).AsByte(), pairs), signFlip);
+                var wx = Avx2.PermuteVar8x32(Vector256.CreateScalarUnsafe(*(long*)(xWeights + j)).AsInt32(), spread);
+                var wy = Avx2.PermuteVar8x32(Vector256.CreateScalarUnsafe(*(long*)(yWeights + j)).AsInt32(), spread);
+                var h = Avx2.MultiplyAddAdjacent(wx.AsByte(), px.AsSByte());
+                var v = Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.MultiplyAddAdjacent(h, wy.AsInt16()), round), AffineWarp.ResultShift);
+                var packed = Avx2.PackUnsignedSaturate(Avx2.PackSignedSaturate(v, v), v.AsInt16()).AsUInt32();
+                uint p0 = packed.ToScalar(), p1 = packed.GetUpper().ToScalar();
+                *(uint*)(colour + j * 3) = p0;
+                *(uint*)(colour + j * 3 + 3) = p1;
+                alpha[j] = (byte)(p0 >> 24);
+                alpha[j + 1] = (byte)(p1 >> 24);
+            }
         }
+        for (; j < count; j++)
+            if (offsets[j] >= 0) Single4(src, below, offsets[j], xWeights[j], yWeights[j], colour + j * 3, alpha + j);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Single4(byte* src, nint below, nint ofs, int xWeights, int yWeights, byte* colour, byte* alpha)
+    {
+        var pairs = Vector128.Create((byte)0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        var top = Sse2.LoadScalarVector128((ulong*)(src + ofs));
+        var bottom = Sse2.LoadScalarVector128((ulong*)(src + ofs + below));
+        var px = Sse2.Xor(Ssse3.Shuffle(Sse2.UnpackLow(top, bottom).AsByte(), pairs), Vector128.Create((byte)0x80));
+        var h = Ssse3.MultiplyAddAdjacent(Vector128.Create(xWeights).AsByte(), px.AsSByte());
+        var v = Sse2.ShiftRightArithmetic(Sse2.Add(Sse2.MultiplyAddAdjacent(h, Vector128.Create(yWeights).AsInt16()),
+            Vector128.Create((1 << 28) + (1 << (AffineWarp.ResultShift - 1)))), AffineWarp.ResultShift);
+        var p = Sse2.PackUnsignedSaturate(Sse2.PackSignedSaturate(v, v), v.AsInt16()).AsUInt32().ToScalar();
+        *(uint*)colour = p;
+        *alpha = (byte)(p >> 24);
     }
 }

@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Text.Json;
+using SwapTalk.Core.Imaging;
+using SwapTalk.Core.Vision.Compositing;
+
+namespace SwapTalk.Cli.Bench;
+
+/// <summary>
+/// <c>swaptalk bench kernels</c>: the image kernels against OpenCV 4.6 (python3-opencv), same
+/// machine, same run, same inputs, both single-threaded. Also checks that the outputs agree (PSNR).
+/// </summary>
+internal sealed class KernelBench : IBenchArea
+{
+    public string Name => "kernels";
+    public string Description => "affine warp 1080p->512 and paste-back 512->1080p (and resize, blur, NCHW) vs OpenCV 4.6, single thread";
+
+    private const int FrameWidth = 1920, FrameHeight = 1080, CropSize = 512;
+    private const string Python = "/usr/bin/python3";
+
+    public async Task<BenchReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        var report = new BenchReport { Area = Name };
+        int iterations = context.Quick ? 10 : 100, warmup = context.Quick ? 2 : 10;
+        var work = Path.Combine(context.OutDir, "kernels-work");
+        Directory.CreateDirectory(work);
+
+        using var scene = KernelScene.Create(FrameWidth, FrameHeight, CropSize, context.Log);
+        AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop);
+        using var pasted = scene.Frame.Clone();
+        var box = WarpBlend.Run(scene.Crop, scene.Mask.Weights, pasted, scene.CropToFrame);
+        const string warpName = "warp 1920x1080 -> 512x512", pasteName = "paste-back 512x512 -> 1920x1080";
+        var cases = new List<BenchCase>
+        {
+            new(warpName, () => AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop), () => scene.Crop.Pixels.ToArray()),
+            new(pasteName, () => WarpBlend.Run(scene.Crop, scene.Mask.Weights, pasted, scene.CropToFrame), () =>
+            {
+                using var once = scene.Frame.Clone();
+                WarpBlend.Run(scene.Crop, scene.Mask.Weights, once, scene.CropToFrame);
+                return once.Pixels.ToArray();
+            }),
+        };
+        report.Notes.Add($"scene: a face quad of 600 px turned 8 degrees in a 1920x1080 frame; whole-face mask (support {scene.Mask.Support}); paste-back box {box}");
+
+        // Inputs for the reference, as raw bytes.
+        await File.WriteAllBytesAsync(Path.Combine(work, "frame.rgb"), scene.Frame.Pixels.ToArray(), cancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(work, "crop.rgb"), scene.Crop.Pixels.ToArray(), cancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(work, "mask.gray"), scene.Mask.Weights.Pixels.ToArray(), cancellationToken);
+        var caseSpecs = new List<object>
+        {
+            new Dictionary<string, object>
+            {
+                ["name"] = warpName, ["kind"] = "warp", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3),
+                ["frame_to_crop"] = Matrix(scene.FrameToCrop), ["crop_size"] = CropSize,
+            },
+            new Dictionary<string, object>
+            {
+                ["name"] = pasteName, ["kind"] = "paste", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3),
+                ["crop"] = ImageSpec("crop.rgb", CropSize, CropSize, 3), ["mask"] = ImageSpec("mask.gray", CropSize, CropSize, 1),
+                ["crop_to_frame"] = Matrix(scene.CropToFrame), ["box"] = new[] { box.X, box.Y, box.Width, box.Height },
+            },
+        };
+        await File.WriteAllTextAsync(Path.Combine(work, "cases.json"), JsonSerializer.Serialize(caseSpecs), cancellationToken);
+
+        var reference = await RunOpenCvAsync(work, iterations, warmup, context, report, cancellationToken);
+        foreach (var c in cases)
+        {
+            var t = Measure(c.Run, iterations, warmup);
+            var engineOutput = c.Output();
+            double? refMedian = null, refMin = null;
+            var refName = "OpenCV 4.6, 1 thread";
+            if (reference is not null && reference.RootElement.GetProperty("cases").TryGetProperty(c.Name, out var r))
+            {
+                refMedian = r.GetProperty("median_ms").GetDouble();
+                refMin = r.GetProperty("min_ms").GetDouble();
+                if (r.TryGetProperty("variant", out var variant)) refName += $", {variant.GetString()}";
+                var theirs = await File.ReadAllBytesAsync(r.GetProperty("output").GetString()!, cancellationToken);
+                report.Notes.Add($"{c.Name}: output vs OpenCV's: PSNR {Psnr(engineOutput, theirs):0.0} dB, largest difference {MaxDifference(engineOutput, theirs)}");
+            }
+            report.Rows.Add(new BenchRow(c.Name, "median time", t.Median, "ms", refMedian, refName, "ratio <= 1.00"));
+            report.Rows.Add(new BenchRow(c.Name, "best time", t.Min, "ms", refMin, refName, "ratio <= 1.00"));
+        }
+        report.Notes.Add($"median and best of {iterations} calls after a warm-up of >= {warmup} calls and 0.5 s (the engine's JIT settles in it); each side single-threaded (cv2.setNumThreads(1)); ratio = swaptalk / OpenCV, below 1 is faster");
+        return report;
+    }
+
+    private sealed record BenchCase(string Name, Action Run, Func<byte[]> Output);
+
+    private static Dictionary<string, object> ImageSpec(string file, int width, int height, int channels) =>
+        new() { ["file"] = file, ["width"] = width, ["height"] = height, ["channels"] = channels };
+
+    private static double[] Matrix(Affine2x3 m) => [m.M11, m.M12, m.M13, m.M21, m.M22, m.M23];
+
+    /// <summary>Warm-up runs at least <paramref name="warmup"/> calls and half a second, so the JIT has settled.</summary>
+    internal static (double Median, double Min) Measure(Action run, int iterations, int warmup)
+    {
+        var started = Stopwatch.GetTimestamp();
+        for (var i = 0; i < warmup || Stopwatch.GetElapsedTime(started).TotalSeconds < 0.5; i++) run();
+        var samples = new double[iterations];
+        for (var i = 0; i < iterations; i++)
+        {
+            var t0 = Stopwatch.GetTimestamp();
+            run();
+            samples[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        Array.Sort(samples);
+        return (samples[iterations / 2], samples[0]);
+    }
+
+    private static int MaxDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length != b.Length) return -1;
+        var max = 0;
+        for (var i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        return max;
+    }
+
+    internal static double Psnr(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.Length != b.Length) return double.NaN;
+        double se = 0;
+        for (var i = 0; i < a.Length; i++) { double d = a[i] - b[i]; se += d * d; }
+        return se == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 * a.Length / se);
+    }
+
+    private static async Task<JsonDocument?> RunOpenCvAsync(string work, int iterations, int warmup, BenchContext context,
+        BenchReport report, CancellationToken cancellationToken)
+    {
+        var script = FindScript();
+        if (script is null || !await EnsureOpenCvAsync(context, cancellationToken))
+        {
+            report.Notes.Add("OpenCV reference unavailable (python3-opencv could not be imported or installed): rows show the engine alone");
+            return null;
+        }
+        var (code, stdout, stderr) = await RunAsync(Python,
+            [script, "--work", work, "--iterations", iterations.ToString(), "--warmup", warmup.ToString(), "--threads", "1"], cancellationToken);
+        if (code != 0)
+        {
+            report.Notes.Add($"OpenCV reference failed (exit {code}): {stderr.Trim()}");
+            return null;
+        }
+        return JsonDocument.Parse(stdout);
+    }
+
+    private static string? FindScript()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "scripts", "bench", "opencv_kernels.py");
+                if (File.Exists(candidate)) return candidate;
+            }
+        return null;
+    }
+
+    /// <summary>Imports cv2 with Debian's python; installs python3-opencv once if it is missing (idempotent).</summary>
+    private static async Task<bool> EnsureOpenCvAsync(BenchContext context, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(Python)) return false;
+        if ((await RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0) return true;
+        context.Log("installing python3-opencv (apt-get) for the OpenCV reference");
+        var apt = new[] { "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-opencv" };
+        var (code, _, _) = Environment.UserName == "root"
+            ? await RunAsync(apt[0], apt[1..], cancellationToken)
+            : await RunAsync("sudo", ["-n", .. apt], cancellationToken);
+        return code == 0 && (await RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0;
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, CancellationToken cancellationToken)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        try
+        {
+            using var p = Process.Start(psi)!;
+            using var reg = cancellationToken.Register(() => { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
+            var stdout = p.StandardOutput.ReadToEndAsync(cancellationToken);
+            var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
+            await p.WaitForExitAsync(cancellationToken);
+            return (p.ExitCode, await stdout, await stderr);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            return (-1, "", $"{file}: {e.Message}");
+        }
+    }
+}
+
+/// <summary>The bench's input: a 1080p frame with a face, the face's aligned crop geometry, and a mask.</summary>
+internal sealed class KernelScene : IDisposable
+{
+    public required PixelBuffer Frame { get; init; }
+    public required PixelBuffer Crop { get; init; }
+    public required Affine2x3 FrameToCrop { get; init; }
+    public required FaceMask Mask { get; init; }
+    public Affine2x3 CropToFrame => FrameToCrop.Invert();
+
+    public static KernelScene Create(int width, int height, int cropSize, Action<string> log)
+    {
+        var frame = new PixelBuffer(width, height);
+        var rng = new Random(42);
+        rng.NextBytes(frame.Pixels);
+        // A face-sized quad of ~600 px, turned 8 degrees: a close-up talking head in 1080p.
+        var cropToFrame = Affine2x3.Translation(-cropSize / 2.0, -cropSize / 2.0)
+            .Then(Affine2x3.Similarity(600.0 / cropSize, 8 * Math.PI / 180, width / 2.0 - 40, height / 2.0 - 20));
+        return new KernelScene
+        {
+            Frame = frame, Crop = new PixelBuffer(cropSize, cropSize), FrameToCrop = cropToFrame.Invert(),
+            Mask = FaceMask.Build(FaceMaskOptions.WholeFace, cropSize),
+        };
+    }
+
+    public void Dispose()
+    {
+        Frame.Dispose();
+        Crop.Dispose();
+        Mask.Dispose();
+    }
+}
