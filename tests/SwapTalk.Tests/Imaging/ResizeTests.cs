@@ -50,4 +50,37 @@ public class ResizeTests
         TensorLayout.FromNchw(tensor, back, norm);
         back.Pixels.ToArray().Should().Equal(image.Pixels.ToArray());
     }
+
+    public static TheoryData<int, int, int, int, ResizeMode> Sizes() => new()
+    {
+        { 1920, 1080, 640, 360, ResizeMode.Auto },
+        { 97, 61, 300, 200, ResizeMode.Auto },
+        { 100, 80, 33, 71, ResizeMode.Area },
+        { 64, 64, 160, 160, ResizeMode.Bilinear },
+        { 7, 5, 3, 11, ResizeMode.Auto },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Simd_kernel_agrees_exactly_with_the_scalar_reference(int sw, int sh, int dw, int dh, ResizeMode mode)
+    {
+        using var src = AffineWarpTests.Noise(sw, sh, sw + dw);
+        using var simd = new PixelBuffer(dw + 4, dh + 2);
+        using var scalar = new PixelBuffer(dw + 4, dh + 2);
+        var sr = new RectI(1, 0, sw - 1, sh);  // ends on the image's last pixel: the load guard matters
+        var dr = new RectI(3, 1, dw, dh);
+        var columns = Resize.AxisTaps(sr.Width, dr.Width, mode);
+        var rows = Resize.AxisTaps(sr.Height, dr.Height, mode);
+        Resize.ResizeSimd(src, sr, simd, dr, columns, rows);
+        Resize.ResizeScalar(src, sr, scalar, dr, columns, rows);
+        simd.Pixels.SequenceEqual(scalar.Pixels).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Resizing_into_its_own_buffer_is_refused()
+    {
+        using var image = new PixelBuffer(8, 8);
+        var act = () => Resize.Run(image, new RectI(0, 0, 4, 4), image, new RectI(4, 4, 4, 4));
+        act.Should().Throw<ArgumentException>().WithMessage("*own source*");
+    }
 }
