@@ -162,9 +162,9 @@ def main():
         cases = json.load(f)
     results = {"opencv": cv2.__version__, "threads": cv2.getNumThreads(), "cases": {}}
     runners = {"warp": warp_case, "paste": paste_case, "resize": resize_case, "blur": blur_case, "nchw": nchw_case}
-    for case in cases:
+    for index, case in enumerate(cases):
         timing, out = runners[case["kind"]](args.work, case, args.iterations, args.warmup)
-        path = os.path.join(args.work, f"opencv_{case['name']}.out")
+        path = os.path.join(args.work, f"opencv_case{index}.out")
         np.ascontiguousarray(out).tofile(path)
         timing["output"] = path
         results["cases"][case["name"]] = timing

@@ -24,44 +24,50 @@ internal sealed class KernelBench : IBenchArea
         var work = Path.Combine(context.OutDir, "kernels-work");
         Directory.CreateDirectory(work);
 
-        using var scene = KernelScene.Create(FrameWidth, FrameHeight, CropSize, context.Log);
+        var root = FindRepoRoot();
+        using var scene = KernelScene.Create(FrameWidth, FrameHeight, CropSize, root, context.Log);
         AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop);
         using var pasted = scene.Frame.Clone();
         var box = WarpBlend.Run(scene.Crop, scene.Mask.Weights, pasted, scene.CropToFrame);
-        const string warpName = "warp 1920x1080 -> 512x512", pasteName = "paste-back 512x512 -> 1920x1080";
+        using var small = new PixelBuffer(640, 360);
+        using var blurred = new MaskBuffer(CropSize, CropSize);
+        var tensor = new float[3 * CropSize * CropSize];
+        const double sigma = 6;
+        var kernel = 2 * GaussianBlur.DefaultRadius(sigma) + 1;
+        var vqgan = PixelNormalization.MinusOneToOne(ColorOrder.Rgb);
+
         var cases = new List<BenchCase>
         {
-            new(warpName, () => AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop), () => scene.Crop.Pixels.ToArray()),
-            new(pasteName, () => WarpBlend.Run(scene.Crop, scene.Mask.Weights, pasted, scene.CropToFrame), () =>
+            new("warp 1920x1080 -> 512x512", () => AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop), () => scene.Crop.Pixels.ToArray(),
+                new() { ["kind"] = "warp", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3), ["frame_to_crop"] = Matrix(scene.FrameToCrop), ["crop_size"] = CropSize }),
+            new("paste-back 512x512 -> 1920x1080", () => WarpBlend.Run(scene.Crop, scene.Mask.Weights, pasted, scene.CropToFrame), () =>
             {
                 using var once = scene.Frame.Clone();
                 WarpBlend.Run(scene.Crop, scene.Mask.Weights, once, scene.CropToFrame);
                 return once.Pixels.ToArray();
+            }, new()
+            {
+                ["kind"] = "paste", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3), ["crop"] = ImageSpec("crop.rgb", CropSize, CropSize, 3),
+                ["mask"] = ImageSpec("mask.gray", CropSize, CropSize, 1), ["crop_to_frame"] = Matrix(scene.CropToFrame), ["box"] = new[] { box.X, box.Y, box.Width, box.Height },
             }),
+            new("resize 1920x1080 -> 640x360 (area)", () => Resize.Run(scene.Frame, small, ResizeMode.Area), () => small.Pixels.ToArray(),
+                new() { ["kind"] = "resize", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3), ["width"] = 640, ["height"] = 360, ["mode"] = "area" }),
+            new($"gaussian blur 512x512 mask, sigma {sigma}", () => GaussianBlur.Run(scene.Mask.Weights, blurred, sigma), () => blurred.Pixels.ToArray(),
+                new() { ["kind"] = "blur", ["mask"] = ImageSpec("mask.gray", CropSize, CropSize, 1), ["sigma"] = sigma, ["kernel"] = kernel }),
+            new("512x512 -> NCHW float, x/127.5-1", () => TensorLayout.ToNchw(scene.Crop, tensor, vqgan), () => System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.AsSpan()).ToArray(),
+                new() { ["kind"] = "nchw", ["crop"] = ImageSpec("crop.rgb", CropSize, CropSize, 3), ["scale"] = vqgan.Scale, ["bias"] = vqgan.Bias, ["swap_rb"] = false },
+                FloatOutput: true),
         };
-        report.Notes.Add($"scene: a face quad of 600 px turned 8 degrees in a 1920x1080 frame; whole-face mask (support {scene.Mask.Support}); paste-back box {box}");
+        report.Notes.Add($"scene: {scene.Description}; a face quad of 600 px turned 8 degrees; whole-face mask (support {scene.Mask.Support}); paste-back box {box}");
 
         // Inputs for the reference, as raw bytes.
         await File.WriteAllBytesAsync(Path.Combine(work, "frame.rgb"), scene.Frame.Pixels.ToArray(), cancellationToken);
         await File.WriteAllBytesAsync(Path.Combine(work, "crop.rgb"), scene.Crop.Pixels.ToArray(), cancellationToken);
         await File.WriteAllBytesAsync(Path.Combine(work, "mask.gray"), scene.Mask.Weights.Pixels.ToArray(), cancellationToken);
-        var caseSpecs = new List<object>
-        {
-            new Dictionary<string, object>
-            {
-                ["name"] = warpName, ["kind"] = "warp", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3),
-                ["frame_to_crop"] = Matrix(scene.FrameToCrop), ["crop_size"] = CropSize,
-            },
-            new Dictionary<string, object>
-            {
-                ["name"] = pasteName, ["kind"] = "paste", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3),
-                ["crop"] = ImageSpec("crop.rgb", CropSize, CropSize, 3), ["mask"] = ImageSpec("mask.gray", CropSize, CropSize, 1),
-                ["crop_to_frame"] = Matrix(scene.CropToFrame), ["box"] = new[] { box.X, box.Y, box.Width, box.Height },
-            },
-        };
+        var caseSpecs = cases.Select(c => new Dictionary<string, object>(c.Spec) { ["name"] = c.Name }).ToList();
         await File.WriteAllTextAsync(Path.Combine(work, "cases.json"), JsonSerializer.Serialize(caseSpecs), cancellationToken);
 
-        var reference = await RunOpenCvAsync(work, iterations, warmup, context, report, cancellationToken);
+        var reference = await RunOpenCvAsync(root, work, iterations, warmup, context, report, cancellationToken);
         foreach (var c in cases)
         {
             var t = Measure(c.Run, iterations, warmup);
@@ -74,7 +80,9 @@ internal sealed class KernelBench : IBenchArea
                 refMin = r.GetProperty("min_ms").GetDouble();
                 if (r.TryGetProperty("variant", out var variant)) refName += $", {variant.GetString()}";
                 var theirs = await File.ReadAllBytesAsync(r.GetProperty("output").GetString()!, cancellationToken);
-                report.Notes.Add($"{c.Name}: output vs OpenCV's: PSNR {Psnr(engineOutput, theirs):0.0} dB, largest difference {MaxDifference(engineOutput, theirs)}");
+                report.Notes.Add(c.FloatOutput
+                    ? $"{c.Name}: output vs OpenCV's: largest difference {MaxFloatDifference(engineOutput, theirs):G3}"
+                    : $"{c.Name}: output vs OpenCV's: PSNR {Psnr(engineOutput, theirs):0.0} dB, largest difference {MaxDifference(engineOutput, theirs)}");
             }
             report.Rows.Add(new BenchRow(c.Name, "median time", t.Median, "ms", refMedian, refName, "ratio <= 1.00"));
             report.Rows.Add(new BenchRow(c.Name, "best time", t.Min, "ms", refMin, refName, "ratio <= 1.00"));
@@ -83,7 +91,7 @@ internal sealed class KernelBench : IBenchArea
         return report;
     }
 
-    private sealed record BenchCase(string Name, Action Run, Func<byte[]> Output);
+    private sealed record BenchCase(string Name, Action Run, Func<byte[]> Output, Dictionary<string, object> Spec, bool FloatOutput = false);
 
     private static Dictionary<string, object> ImageSpec(string file, int width, int height, int channels) =>
         new() { ["file"] = file, ["width"] = width, ["height"] = height, ["channels"] = channels };
@@ -106,6 +114,15 @@ internal sealed class KernelBench : IBenchArea
         return (samples[iterations / 2], samples[0]);
     }
 
+    private static double MaxFloatDifference(byte[] a, byte[] b)
+    {
+        if (a.Length != b.Length) return double.NaN;
+        ReadOnlySpan<float> x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(a), y = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(b);
+        double max = 0;
+        for (var i = 0; i < x.Length; i++) max = Math.Max(max, Math.Abs(x[i] - (double)y[i]));
+        return max;
+    }
+
     private static int MaxDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
         if (a.Length != b.Length) return -1;
@@ -122,11 +139,16 @@ internal sealed class KernelBench : IBenchArea
         return se == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 * a.Length / se);
     }
 
-    private static async Task<JsonDocument?> RunOpenCvAsync(string work, int iterations, int warmup, BenchContext context,
+    private static async Task<JsonDocument?> RunOpenCvAsync(string? root, string work, int iterations, int warmup, BenchContext context,
         BenchReport report, CancellationToken cancellationToken)
     {
-        var script = FindScript();
-        if (script is null || !await EnsureOpenCvAsync(context, cancellationToken))
+        var script = root is null ? null : Path.Combine(root, "scripts", "bench", "opencv_kernels.py");
+        if (script is null || !File.Exists(script))
+        {
+            report.Notes.Add("OpenCV reference unavailable: scripts/bench/opencv_kernels.py not found above the working directory or the binary");
+            return null;
+        }
+        if (!await EnsureOpenCvAsync(context, cancellationToken))
         {
             report.Notes.Add("OpenCV reference unavailable (python3-opencv could not be imported or installed): rows show the engine alone");
             return null;
@@ -141,14 +163,12 @@ internal sealed class KernelBench : IBenchArea
         return JsonDocument.Parse(stdout);
     }
 
-    private static string? FindScript()
+    /// <summary>The repository root (holds scripts/bench/opencv_kernels.py), searched above the working directory and the binary.</summary>
+    private static string? FindRepoRoot()
     {
-        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "scripts", "bench", "opencv_kernels.py");
-                if (File.Exists(candidate)) return candidate;
-            }
+                if (File.Exists(Path.Combine(dir.FullName, "scripts", "bench", "opencv_kernels.py"))) return dir.FullName;
         return null;
     }
 
@@ -192,20 +212,44 @@ internal sealed class KernelScene : IDisposable
     public required PixelBuffer Crop { get; init; }
     public required Affine2x3 FrameToCrop { get; init; }
     public required FaceMask Mask { get; init; }
+    public required string Description { get; init; }
     public Affine2x3 CropToFrame => FrameToCrop.Invert();
 
-    public static KernelScene Create(int width, int height, int cropSize, Action<string> log)
+    /// <summary>
+    /// The shared astronaut portrait scaled to 1080x1080 in the middle of a noisy gradient, or where
+    /// ../shared/data is absent, a synthetic pattern: natural content makes the PSNR against OpenCV meaningful.
+    /// </summary>
+    public static KernelScene Create(int width, int height, int cropSize, string? root, Action<string> log)
     {
         var frame = new PixelBuffer(width, height);
         var rng = new Random(42);
-        rng.NextBytes(frame.Pixels);
-        // A face-sized quad of ~600 px, turned 8 degrees: a close-up talking head in 1080p.
+        var px = frame.Pixels;
+        for (var y = 0; y < height; y++)
+            for (var x = 0; x < width; x++)
+            {
+                var i = (y * width + x) * 3;
+                px[i] = (byte)(60 + x * 120 / width + rng.Next(12));
+                px[i + 1] = (byte)(90 + y * 100 / height + rng.Next(12));
+                px[i + 2] = (byte)(140 + 40 * Math.Sin(x * 0.01) + rng.Next(12));
+            }
+        var description = "synthetic gradient with noise, 1920x1080 (shared astronaut.png not found)";
+        var portraitPath = Environment.GetEnvironmentVariable("SWAPTALK_SHARED_DATA") is { Length: > 0 } shared
+            ? Path.Combine(shared, "faces", "astronaut.png")
+            : root is null ? null : Path.Combine(root, "..", "shared", "data", "faces", "astronaut.png");
+        if (portraitPath is not null && File.Exists(portraitPath))
+        {
+            using var portrait = PngCodec.Read(portraitPath);
+            var side = Math.Min(width, height);
+            Resize.Run(portrait, RectI.Of(portrait), frame, new RectI((width - side) / 2, (height - side) / 2, side, side));
+            description = "shared astronaut.png scaled to 1080x1080 on a noisy gradient, 1920x1080";
+        }
+        else log("shared astronaut.png not found: the kernels bench uses a synthetic frame");
         var cropToFrame = Affine2x3.Translation(-cropSize / 2.0, -cropSize / 2.0)
             .Then(Affine2x3.Similarity(600.0 / cropSize, 8 * Math.PI / 180, width / 2.0 - 40, height / 2.0 - 20));
         return new KernelScene
         {
             Frame = frame, Crop = new PixelBuffer(cropSize, cropSize), FrameToCrop = cropToFrame.Invert(),
-            Mask = FaceMask.Build(FaceMaskOptions.WholeFace, cropSize),
+            Mask = FaceMask.Build(FaceMaskOptions.WholeFace, cropSize), Description = description,
         };
     }
 

@@ -55,11 +55,11 @@ public static class GaussianBlur
             for (var y = 0; y < height; y++)
             {
                 var s = src.Slice(y * rowFloats, rowFloats);
-                for (var x = -r; x < width + r; x++)
-                {
-                    var sx = BorderIndex.Reflect101(x, width) * channels;
-                    for (var c = 0; c < channels; c++) line[(x + r) * channels + c] = s[sx + c];
-                }
+                var interior = line.AsSpan(r * channels, rowFloats);
+                var widened = simd ? WidenSimd(s, interior) : 0;
+                for (var i = widened; i < rowFloats; i++) interior[i] = s[i];
+                for (var x = -r; x < 0; x++) Mirror(s, line, x, r, width, channels);
+                for (var x = width; x < width + r; x++) Mirror(s, line, x, r, width, channels);
                 var h = rows.AsSpan(y * rowFloats, rowFloats);
                 var done = simd ? HorizontalSimd(line, w, channels, h) : 0;
                 for (var i = done; i < rowFloats; i++)
@@ -91,39 +91,97 @@ public static class GaussianBlur
         }
     }
 
+    private static void Mirror(ReadOnlySpan<byte> row, float[] line, int x, int r, int width, int channels)
+    {
+        var sx = BorderIndex.Reflect101(x, width) * channels;
+        for (var c = 0; c < channels; c++) line[(x + r) * channels + c] = row[sx + c];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int WidenSimd(ReadOnlySpan<byte> s, Span<float> d)
+    {
+        var n = s.Length - s.Length % Vector256<float>.Count;
+        ref var s0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(s);
+        ref var d0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(d);
+        for (var i = 0; i < n; i += 8)
+        {
+            var bytes = Vector128.CreateScalarUnsafe(Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref s0, i))).AsByte();
+            var ints = Vector256.WidenLower(Vector256.WidenLower(bytes.ToVector256Unsafe()).AsInt16());
+            Vector256.ConvertToSingle(ints).StoreUnsafe(ref d0, (nuint)i);
+        }
+        return n;
+    }
+
+    /// <summary>Four vectors (32 floats) per step: four independent sums hide the add latency. Each lane sums in tap order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int HorizontalSimd(float[] line, float[] w, int channels, Span<float> h)
     {
-        var n = h.Length - h.Length % Vector256<float>.Count;
         ref var l0 = ref line[0];
-        for (var i = 0; i < n; i += Vector256<float>.Count)
+        ref var h0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(h);
+        var i = 0;
+        for (; i + 32 <= h.Length; i += 32)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (var k = 0; k < w.Length; k++)
+            {
+                var wk = Vector256.Create(w[k]);
+                var o = (nuint)(i + k * channels);
+                a0 += wk * Vector256.LoadUnsafe(ref l0, o);
+                a1 += wk * Vector256.LoadUnsafe(ref l0, o + 8);
+                a2 += wk * Vector256.LoadUnsafe(ref l0, o + 16);
+                a3 += wk * Vector256.LoadUnsafe(ref l0, o + 24);
+            }
+            a0.StoreUnsafe(ref h0, (nuint)i);
+            a1.StoreUnsafe(ref h0, (nuint)i + 8);
+            a2.StoreUnsafe(ref h0, (nuint)i + 16);
+            a3.StoreUnsafe(ref h0, (nuint)i + 24);
+        }
+        for (; i + 8 <= h.Length; i += 8)
         {
             var acc = Vector256<float>.Zero;
             for (var k = 0; k < w.Length; k++)
                 acc += Vector256.Create(w[k]) * Vector256.LoadUnsafe(ref l0, (nuint)(i + k * channels));
-            acc.CopyTo(h.Slice(i));
+            acc.StoreUnsafe(ref h0, (nuint)i);
         }
-        return n;
+        return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static int VerticalSimd(float[] rows, int[] taps, float[] w, Span<byte> d)
     {
-        var n = d.Length - d.Length % Vector256<float>.Count;
         ref var r0 = ref rows[0];
-        var half = Vector256.Create(0.5f);
-        Span<int> ints = stackalloc int[Vector256<int>.Count];
-        for (var i = 0; i < n; i += Vector256<float>.Count)
+        ref var d0 = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(d);
+        var i = 0;
+        for (; i + 32 <= d.Length; i += 32)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (var k = 0; k < w.Length; k++)
+            {
+                var wk = Vector256.Create(w[k]);
+                var o = (nuint)(taps[k] + i);
+                a0 += wk * Vector256.LoadUnsafe(ref r0, o);
+                a1 += wk * Vector256.LoadUnsafe(ref r0, o + 8);
+                a2 += wk * Vector256.LoadUnsafe(ref r0, o + 16);
+                a3 += wk * Vector256.LoadUnsafe(ref r0, o + 24);
+            }
+            var lo = Vector256.Narrow(ToInt(a0), ToInt(a1));
+            var hi = Vector256.Narrow(ToInt(a2), ToInt(a3));
+            Vector256.Narrow(lo, hi).AsByte().StoreUnsafe(ref d0, (nuint)i);
+        }
+        for (; i + 8 <= d.Length; i += 8)
         {
             var acc = Vector256<float>.Zero;
             for (var k = 0; k < w.Length; k++)
                 acc += Vector256.Create(w[k]) * Vector256.LoadUnsafe(ref r0, (nuint)(taps[k] + i));
-            var v = Vector256.ConvertToInt32(acc + half);
-            v = Vector256.Min(Vector256.Max(v, Vector256<int>.Zero), Vector256.Create(255));
-            var lower = Vector256.Narrow(v, v); // int -> short, values already 0..255
-            var bytes = Vector256.Narrow(lower, lower).AsByte();
-            bytes.GetLower().GetLower().CopyTo(d.Slice(i, 8));
+            var v = ToInt(acc);
+            var bytes = Vector256.Narrow(Vector256.Narrow(v, v), Vector256.Narrow(v, v));
+            bytes.AsByte().GetLower().GetLower().CopyTo(d.Slice(i, 8));
         }
-        return n;
+        return i;
     }
+
+    /// <summary>(int)(acc + 0.5) clamped to 0..255, as the reference rounds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> ToInt(Vector256<float> acc) =>
+        Vector256.Min(Vector256.Max(Vector256.ConvertToInt32(acc + Vector256.Create(0.5f)), Vector256<int>.Zero), Vector256.Create(255));
 }
