@@ -5,7 +5,7 @@ The bench writes the inputs (raw 8-bit images and a JSON case list) into a work 
 script with Debian's /usr/bin/python3 (python3-opencv 4.6), and reads one JSON object from stdout:
 per case the median and minimum time in milliseconds, and the path of the output it wrote so the
 bench can compare pixels. Timing: single-threaded by default (cv2.setNumThreads(1)), the same clock
-discipline as the engine side (warm-up of at least N calls and 0.5 s, then N timed calls).
+discipline as the engine side (warm-up of at least W calls and S seconds, then N timed calls).
 """
 import argparse
 import json
@@ -25,11 +25,14 @@ def load(work, spec):
     return data.reshape(shape)
 
 
+WARMUP_SECONDS = 0.5
+
+
 def timed(fn, iterations, warmup):
-    # the same warm-up rule as the engine side: at least `warmup` calls and half a second
+    # the same warm-up rule as the engine side: at least `warmup` calls and WARMUP_SECONDS
     started = time.perf_counter()
     done = 0
-    while done < warmup or time.perf_counter() - started < 0.5:
+    while done < warmup or time.perf_counter() - started < WARMUP_SECONDS:
         fn()
         done += 1
     samples = []
@@ -155,8 +158,11 @@ def main():
     ap.add_argument("--work", required=True)
     ap.add_argument("--iterations", type=int, default=50)
     ap.add_argument("--warmup", type=int, default=5)
+    ap.add_argument("--warmup-seconds", type=float, default=0.5)
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
+    global WARMUP_SECONDS
+    WARMUP_SECONDS = args.warmup_seconds
     cv2.setNumThreads(args.threads)
     with open(os.path.join(args.work, "cases.json")) as f:
         cases = json.load(f)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using SwapTalk.Core.Imaging;
+using SwapTalk.Core.Vision.Alignment;
 using SwapTalk.Core.Vision.Compositing;
 
 namespace SwapTalk.Cli.Bench;
@@ -9,7 +10,9 @@ namespace SwapTalk.Cli.Bench;
 /// <c>swaptalk bench kernels</c>: the image kernels against OpenCV 4.6 (python3-opencv), same
 /// machine, same run, same inputs, both single-threaded. Also checks that the outputs agree (PSNR).
 /// </summary>
-internal sealed class KernelBench : IBenchArea
+/// <param name="repoRoot">where scripts/bench lives (default: searched above the working directory and the binary)</param>
+/// <param name="installReference">whether a missing python3-opencv may be installed with apt-get</param>
+internal sealed class KernelBench(string? repoRoot = null, bool installReference = true) : IBenchArea
 {
     public string Name => "kernels";
     public string Description => "affine warp 1080p->512 and paste-back 512->1080p (and resize, blur, NCHW) vs OpenCV 4.6, single thread";
@@ -21,14 +24,15 @@ internal sealed class KernelBench : IBenchArea
     {
         var report = new BenchReport { Area = Name };
         int iterations = context.Quick ? 10 : 100, warmup = context.Quick ? 2 : 10;
+        var warmupSeconds = context.Quick ? 0.05 : 0.5;
         var work = Path.Combine(context.OutDir, "kernels-work");
         Directory.CreateDirectory(work);
 
-        var root = FindRepoRoot();
+        var root = repoRoot ?? FindRepoRoot();
         using var scene = KernelScene.Create(FrameWidth, FrameHeight, CropSize, root, context.Log);
         AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop);
         using var pasted = scene.Frame.Clone();
-        var box = WarpBlend.Run(scene.Crop, scene.Mask.Weights, pasted, scene.CropToFrame);
+        var box = PasteBack.Run(pasted, scene.Crop, scene.Mask, scene.Face);
         using var small = new PixelBuffer(640, 360);
         using var blurred = new MaskBuffer(CropSize, CropSize);
         var tensor = new float[3 * CropSize * CropSize];
@@ -40,10 +44,10 @@ internal sealed class KernelBench : IBenchArea
         {
             new("warp 1920x1080 -> 512x512", () => AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop), () => scene.Crop.Pixels.ToArray(),
                 new() { ["kind"] = "warp", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3), ["frame_to_crop"] = Matrix(scene.FrameToCrop), ["crop_size"] = CropSize }),
-            new("paste-back 512x512 -> 1920x1080", () => WarpBlend.Run(scene.Crop, scene.Mask.Weights, pasted, scene.CropToFrame), () =>
+            new("paste-back 512x512 -> 1920x1080", () => PasteBack.Run(pasted, scene.Crop, scene.Mask, scene.Face), () =>
             {
                 using var once = scene.Frame.Clone();
-                WarpBlend.Run(scene.Crop, scene.Mask.Weights, once, scene.CropToFrame);
+                PasteBack.Run(once, scene.Crop, scene.Mask, scene.Face);
                 return once.Pixels.ToArray();
             }, new()
             {
@@ -67,10 +71,10 @@ internal sealed class KernelBench : IBenchArea
         var caseSpecs = cases.Select(c => new Dictionary<string, object>(c.Spec) { ["name"] = c.Name }).ToList();
         await File.WriteAllTextAsync(Path.Combine(work, "cases.json"), JsonSerializer.Serialize(caseSpecs), cancellationToken);
 
-        var reference = await RunOpenCvAsync(root, work, iterations, warmup, context, report, cancellationToken);
+        var reference = await RunOpenCvAsync(root, work, iterations, warmup, warmupSeconds, installReference, context, report, cancellationToken);
         foreach (var c in cases)
         {
-            var t = Measure(c.Run, iterations, warmup);
+            var t = Measure(c.Run, iterations, warmup, warmupSeconds);
             var engineOutput = c.Output();
             double? refMedian = null, refMin = null;
             var refName = "OpenCV 4.6, 1 thread";
@@ -81,13 +85,13 @@ internal sealed class KernelBench : IBenchArea
                 if (r.TryGetProperty("variant", out var variant)) refName += $", {variant.GetString()}";
                 var theirs = await File.ReadAllBytesAsync(r.GetProperty("output").GetString()!, cancellationToken);
                 report.Notes.Add(c.FloatOutput
-                    ? $"{c.Name}: output vs OpenCV's: largest difference {MaxFloatDifference(engineOutput, theirs):G3}"
-                    : $"{c.Name}: output vs OpenCV's: PSNR {Psnr(engineOutput, theirs):0.0} dB, largest difference {MaxDifference(engineOutput, theirs)}");
+                    ? FormattableString.Invariant($"{c.Name}: output vs OpenCV's: largest difference {MaxFloatDifference(engineOutput, theirs):G3}")
+                    : FormattableString.Invariant($"{c.Name}: output vs OpenCV's: PSNR {Psnr(engineOutput, theirs):0.0} dB, largest difference {MaxDifference(engineOutput, theirs)}"));
             }
             report.Rows.Add(new BenchRow(c.Name, "median time", t.Median, "ms", refMedian, refName, "ratio <= 1.00"));
             report.Rows.Add(new BenchRow(c.Name, "best time", t.Min, "ms", refMin, refName, "ratio <= 1.00"));
         }
-        report.Notes.Add($"median and best of {iterations} calls after a warm-up of >= {warmup} calls and 0.5 s (the engine's JIT settles in it); each side single-threaded (cv2.setNumThreads(1)); ratio = swaptalk / OpenCV, below 1 is faster");
+        report.Notes.Add($"median and best of {iterations} calls after a warm-up of >= {warmup} calls and {warmupSeconds} s (the engine's JIT settles in it); each side single-threaded (cv2.setNumThreads(1)); ratio = swaptalk / OpenCV, below 1 is faster");
         return report;
     }
 
@@ -98,11 +102,11 @@ internal sealed class KernelBench : IBenchArea
 
     private static double[] Matrix(Affine2x3 m) => [m.M11, m.M12, m.M13, m.M21, m.M22, m.M23];
 
-    /// <summary>Warm-up runs at least <paramref name="warmup"/> calls and half a second, so the JIT has settled.</summary>
-    internal static (double Median, double Min) Measure(Action run, int iterations, int warmup)
+    /// <summary>Warm-up runs at least <paramref name="warmup"/> calls and <paramref name="warmupSeconds"/>, so the JIT has settled.</summary>
+    internal static (double Median, double Min) Measure(Action run, int iterations, int warmup, double warmupSeconds)
     {
         var started = Stopwatch.GetTimestamp();
-        for (var i = 0; i < warmup || Stopwatch.GetElapsedTime(started).TotalSeconds < 0.5; i++) run();
+        for (var i = 0; i < warmup || Stopwatch.GetElapsedTime(started).TotalSeconds < warmupSeconds; i++) run();
         var samples = new double[iterations];
         for (var i = 0; i < iterations; i++)
         {
@@ -139,7 +143,7 @@ internal sealed class KernelBench : IBenchArea
         return se == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 * a.Length / se);
     }
 
-    private static async Task<JsonDocument?> RunOpenCvAsync(string? root, string work, int iterations, int warmup, BenchContext context,
+    private static async Task<JsonDocument?> RunOpenCvAsync(string? root, string work, int iterations, int warmup, double warmupSeconds, bool install, BenchContext context,
         BenchReport report, CancellationToken cancellationToken)
     {
         var script = root is null ? null : Path.Combine(root, "scripts", "bench", "opencv_kernels.py");
@@ -148,13 +152,14 @@ internal sealed class KernelBench : IBenchArea
             report.Notes.Add("OpenCV reference unavailable: scripts/bench/opencv_kernels.py not found above the working directory or the binary");
             return null;
         }
-        if (!await EnsureOpenCvAsync(context, cancellationToken))
+        if (!await EnsureOpenCvAsync(context, install, cancellationToken))
         {
             report.Notes.Add("OpenCV reference unavailable (python3-opencv could not be imported or installed): rows show the engine alone");
             return null;
         }
         var (code, stdout, stderr) = await RunAsync(Python,
-            [script, "--work", work, "--iterations", iterations.ToString(), "--warmup", warmup.ToString(), "--threads", "1"], cancellationToken);
+            [script, "--work", work, "--iterations", iterations.ToString(), "--warmup", warmup.ToString(),
+                "--warmup-seconds", warmupSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads", "1"], cancellationToken);
         if (code != 0)
         {
             report.Notes.Add($"OpenCV reference failed (exit {code}): {stderr.Trim()}");
@@ -173,10 +178,11 @@ internal sealed class KernelBench : IBenchArea
     }
 
     /// <summary>Imports cv2 with Debian's python; installs python3-opencv once if it is missing (idempotent).</summary>
-    private static async Task<bool> EnsureOpenCvAsync(BenchContext context, CancellationToken cancellationToken)
+    private static async Task<bool> EnsureOpenCvAsync(BenchContext context, bool install, CancellationToken cancellationToken)
     {
         if (!File.Exists(Python)) return false;
         if ((await RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0) return true;
+        if (!install) return false;
         context.Log("installing python3-opencv (apt-get) for the OpenCV reference");
         var apt = new[] { "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-opencv" };
         var (code, _, _) = Environment.UserName == "root"
@@ -210,10 +216,11 @@ internal sealed class KernelScene : IDisposable
 {
     public required PixelBuffer Frame { get; init; }
     public required PixelBuffer Crop { get; init; }
-    public required Affine2x3 FrameToCrop { get; init; }
+    public required AlignedFace Face { get; init; }
     public required FaceMask Mask { get; init; }
     public required string Description { get; init; }
-    public Affine2x3 CropToFrame => FrameToCrop.Invert();
+    public Affine2x3 FrameToCrop => Face.FrameToCrop;
+    public Affine2x3 CropToFrame => Face.CropToFrame;
 
     /// <summary>
     /// The shared astronaut portrait scaled to 1080x1080 in the middle of a noisy gradient, or where
@@ -244,11 +251,15 @@ internal sealed class KernelScene : IDisposable
             description = "shared astronaut.png scaled to 1080x1080 on a noisy gradient, 1920x1080";
         }
         else log("shared astronaut.png not found: the kernels bench uses a synthetic frame");
+        // The face's quad: the crop's corners placed by a similarity.
         var cropToFrame = Affine2x3.Translation(-cropSize / 2.0, -cropSize / 2.0)
             .Then(Affine2x3.Similarity(600.0 / cropSize, 8 * Math.PI / 180, width / 2.0 - 40, height / 2.0 - 20));
+        float lo = -0.5f, hi = cropSize - 0.5f;
+        var quad = new FaceQuad(cropToFrame.Apply(new System.Numerics.Vector2(lo, lo)), cropToFrame.Apply(new System.Numerics.Vector2(lo, hi)),
+            cropToFrame.Apply(new System.Numerics.Vector2(hi, hi)), cropToFrame.Apply(new System.Numerics.Vector2(hi, lo)));
         return new KernelScene
         {
-            Frame = frame, Crop = new PixelBuffer(cropSize, cropSize), FrameToCrop = cropToFrame.Invert(),
+            Frame = frame, Crop = new PixelBuffer(cropSize, cropSize), Face = FfhqAlignment.FromQuad(quad, cropSize),
             Mask = FaceMask.Build(FaceMaskOptions.WholeFace, cropSize), Description = description,
         };
     }

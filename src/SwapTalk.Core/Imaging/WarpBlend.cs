@@ -19,11 +19,16 @@ public static class WarpBlend
     /// <paramref name="cropToFrame"/> maps crop pixel coordinates to frame ones. Returns the frame box
     /// that may have changed (empty when the mask is all zero or lands outside the frame).
     /// </summary>
-    public static RectI Run(PixelBuffer crop, MaskBuffer mask, PixelBuffer frame, Affine2x3 cropToFrame)
+    public static RectI Run(PixelBuffer crop, MaskBuffer mask, PixelBuffer frame, Affine2x3 cropToFrame) =>
+        Run(crop, mask, mask.NonZeroBounds(), frame, cropToFrame);
+
+    /// <summary>As above, with the mask's non-zero box already known (a mask built once, pasted every frame).</summary>
+    internal static RectI Run(PixelBuffer crop, MaskBuffer mask, RectI support, PixelBuffer frame, Affine2x3 cropToFrame)
     {
         Validate(crop, mask, frame);
+        if (!support.IsEmpty && !RectI.Of(crop).Contains(support))
+            throw new ArgumentOutOfRangeException(nameof(support), $"mask support {support} lies outside the {crop.Width}x{crop.Height} crop");
         var frameToCrop = cropToFrame.Invert();
-        var support = mask.NonZeroBounds();
         var box = FrameBox(support, cropToFrame, frame);
         if (box.IsEmpty) return box;
         if (Ssse3.IsSupported) RunSimd(crop, mask, support, frame, box, frameToCrop);

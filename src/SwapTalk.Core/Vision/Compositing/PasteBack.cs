@@ -6,9 +6,9 @@ namespace SwapTalk.Core.Vision.Compositing;
 public sealed record PasteBackOptions
 {
     /// <summary>Shift the generated face's colour towards the frame's (mean and spread per channel, inside the mask).</summary>
-    public bool MatchColour { get; init; }
+    public bool MatchColor { get; init; }
     /// <summary>0 = no change, 1 = full match.</summary>
-    public double ColourStrength { get; init; } = 1.0;
+    public double ColorStrength { get; init; } = 1.0;
 
     public static PasteBackOptions Default { get; } = new();
 }
@@ -34,16 +34,16 @@ public static class PasteBack
             throw new ArgumentException($"generated crop is {crop.Width}x{crop.Height} but the face is aligned to {face.CropSize}x{face.CropSize}", nameof(crop));
         if (mask.CropSize != face.CropSize)
             throw new ArgumentException($"face mask is {mask.CropSize}x{mask.CropSize} but the face is aligned to {face.CropSize}x{face.CropSize}", nameof(mask));
-        if (!options.MatchColour)
-            return WarpBlend.Run(crop, mask.Weights, frame, face.CropToFrame);
+        if (!options.MatchColor)
+            return WarpBlend.Run(crop, mask.Weights, mask.Support, frame, face.CropToFrame);
 
         if (originalCrop is null)
             throw new ArgumentException("colour matching needs the original aligned crop of this frame", nameof(originalCrop));
         if (originalCrop.Width != crop.Width || originalCrop.Height != crop.Height || originalCrop.Order != crop.Order)
             throw new ArgumentException($"original crop {originalCrop.Width}x{originalCrop.Height} {originalCrop.Order} does not match the generated crop {crop.Width}x{crop.Height} {crop.Order}", nameof(originalCrop));
         using var matched = new PixelBuffer(crop.Width, crop.Height, crop.Order, pooled: true);
-        ColourMatch.Run(crop, originalCrop, mask.Weights, matched, options.ColourStrength);
-        return WarpBlend.Run(matched, mask.Weights, frame, face.CropToFrame);
+        ColorMatch.Run(crop, originalCrop, mask.Weights, matched, options.ColorStrength);
+        return WarpBlend.Run(matched, mask.Weights, mask.Support, frame, face.CropToFrame);
     }
 }
 
@@ -52,7 +52,7 @@ public static class PasteBack
 /// deviation of <c>source</c> are mapped onto the reference's (a Reinhard-style transfer in RGB),
 /// through a 256-entry table per channel.
 /// </summary>
-public static class ColourMatch
+public static class ColorMatch
 {
     public static void Run(PixelBuffer source, PixelBuffer reference, MaskBuffer weights, PixelBuffer destination, double strength = 1.0)
     {

@@ -112,7 +112,7 @@ public class PasteBackTests
     }
 
     [Fact]
-    public void Colour_matching_moves_the_generated_face_towards_the_frame()
+    public void Color_matching_moves_the_generated_face_towards_the_frame()
     {
         using var portrait = PngCodec.Read(SharedData.Face);
         var face = FfhqAlignment.Align(SyntheticFace.Place(SyntheticFace.OnAstronaut));
@@ -126,7 +126,7 @@ public class PasteBackTests
         }
         using var mask = FaceMask.Build(FaceMaskOptions.WholeFace);
         using var matched = new PixelBuffer(512, 512);
-        ColourMatch.Run(tinted, original, mask.Weights, matched);
+        ColorMatch.Run(tinted, original, mask.Weights, matched);
         double Error(PixelBuffer p) => Enumerable.Range(0, 512 * 512).Where(i => mask.Weights.Pixels[i] == 255)
             .Average(i => Math.Abs(p.Pixels[i * 3] - original.Pixels[i * 3]) + Math.Abs(p.Pixels[i * 3 + 2] - original.Pixels[i * 3 + 2]));
         var before = Error(tinted);
@@ -134,13 +134,13 @@ public class PasteBackTests
         TestContext.Current.TestOutputHelper?.WriteLine($"mean abs error of red+blue inside the mask: tinted {before:0.0}, matched {after:0.0}");
         after.Should().BeLessThan(before / 4);
 
-        ColourMatch.Run(tinted, original, mask.Weights, matched, strength: 0);
+        ColorMatch.Run(tinted, original, mask.Weights, matched, strength: 0);
         matched.Pixels.SequenceEqual(tinted.Pixels).Should().BeTrue("strength 0 changes nothing");
 
         using var frame = portrait.Clone();
-        var missing = () => PasteBack.Run(frame, tinted, mask, face, new PasteBackOptions { MatchColour = true });
+        var missing = () => PasteBack.Run(frame, tinted, mask, face, new PasteBackOptions { MatchColor = true });
         missing.Should().Throw<ArgumentException>().WithMessage("*original aligned crop*");
-        PasteBack.Run(frame, tinted, mask, face, new PasteBackOptions { MatchColour = true }, original).IsEmpty.Should().BeFalse();
+        PasteBack.Run(frame, tinted, mask, face, new PasteBackOptions { MatchColor = true }, original).IsEmpty.Should().BeFalse();
     }
 
     [Fact]
