@@ -53,6 +53,27 @@ public class AffineWarpTests
     }
 
     [Fact]
+    public void Simd_kernel_agrees_with_the_reference_for_any_turn_scale_region_and_border()
+    {
+        var rng = new Random(17);
+        var borders = Enum.GetValues<BorderMode>();
+        for (var trial = 0; trial < 40; trial++)
+        {
+            using var source = Noise(20 + rng.Next(60), 10 + rng.Next(60), trial);
+            int w = 1 + rng.Next(50), h = 1 + rng.Next(40);
+            using var simd = new PixelBuffer(w + 2, h + 1);
+            using var scalar = new PixelBuffer(w + 2, h + 1);
+            var region = new RectI(rng.Next(3), rng.Next(2), w, h);
+            var sourceToDestination = Affine2x3.Translation(-source.Width / 2.0, -source.Height / 2.0)
+                .Then(Affine2x3.Similarity(0.2 + 3 * rng.NextDouble(), rng.NextDouble() * 2 * Math.PI, w * rng.NextDouble(), h * rng.NextDouble()));
+            var border = borders[trial % borders.Length];
+            AffineWarp.RunSimd(source, simd, region, sourceToDestination.Invert(), border, 33);
+            AffineWarp.RunScalar(source, scalar, region, sourceToDestination.Invert(), border, 33);
+            simd.Pixels.SequenceEqual(scalar.Pixels).Should().BeTrue($"trial {trial}: {border}, region {region}, {sourceToDestination}");
+        }
+    }
+
+    [Fact]
     public void Identity_and_integer_shifts_copy_pixels_exactly()
     {
         using var source = Noise(40, 30, 9);
@@ -136,6 +157,8 @@ public class AffineWarpTests
         region.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*8x8+4+4*");
         var nan = () => AffineWarp.Run(image, other, new Affine2x3(double.NaN, 0, 0, 0, 1, 0));
         nan.Should().Throw<InvalidOperationException>().WithMessage("*not finite*");
+        var absurd = () => AffineWarp.Run(image, other, Affine2x3.Scale(1e-12, 1e-12)); // invertible, but samples 1e12 pixels apart
+        absurd.Should().Throw<ArgumentException>().WithMessage("*degenerate*");
     }
 
     [Fact]
