@@ -109,14 +109,41 @@ public static class FfhqAlignment
     /// <summary>
     /// Warps the aligned face out of <paramref name="frame"/> into <paramref name="crop"/> (bilinear).
     /// Where the quad leaves the frame the frame is mirrored, as the FFHQ script pads by reflection.
+    /// A quad of 4 crops or more across (a close-up in 4K) is first shrunk by the FFHQ script's integer
+    /// factor floor(size / crop / 2) with area averaging, so bilinear sampling does not alias.
     /// </summary>
     public static void Extract(PixelBuffer frame, AlignedFace face, PixelBuffer crop, BorderMode border = BorderMode.Reflect)
     {
         if (crop.Width != face.CropSize || crop.Height != face.CropSize)
             throw new ArgumentException($"crop buffer is {crop.Width}x{crop.Height} but the face is aligned to {face.CropSize}x{face.CropSize}", nameof(crop));
         crop.Order = frame.Order;
-        AffineWarp.Run(frame, crop, face.FrameToCrop, border);
+        var shrink = ShrinkFactor(face);
+        if (shrink <= 1)
+        {
+            AffineWarp.Run(frame, crop, face.FrameToCrop, border);
+            return;
+        }
+        // The quad's box with a margin of two shrunk pixels, so samples at the quad's edge stay inside.
+        var corners = face.Quad.ToPoints();
+        var margin = 2 * shrink;
+        var box = new RectF(corners.Min(p => p.X) - margin, corners.Min(p => p.Y) - margin, 0, 0);
+        box = box with { Width = corners.Max(p => p.X) + margin - box.X, Height = corners.Max(p => p.Y) + margin - box.Y };
+        var region = box.ToCoveringRect(RectI.Of(frame));
+        if (region.IsEmpty || region.Width < shrink || region.Height < shrink)
+        {
+            AffineWarp.Run(frame, crop, face.FrameToCrop, border);
+            return;
+        }
+        using var small = new PixelBuffer(region.Width / shrink, region.Height / shrink, frame.Order, pooled: true);
+        Resize.Run(frame, region, small, RectI.Of(small), ResizeMode.Area);
+        // Small pixel centres (u + 0.5) * k - 0.5 frame pixels from the region's corner.
+        double kx = (double)region.Width / small.Width, ky = (double)region.Height / small.Height;
+        var smallToFrame = Affine2x3.Translation(0.5, 0.5).Then(Affine2x3.Scale(kx, ky)).Then(Affine2x3.Translation(region.X - 0.5, region.Y - 0.5));
+        AffineWarp.Run(small, crop, smallToFrame.Then(face.FrameToCrop), border);
     }
+
+    /// <summary>The FFHQ script's pre-shrink: floor(quad size / crop size / 2), used when 2 or more.</summary>
+    public static int ShrinkFactor(AlignedFace face) => (int)Math.Floor(face.Quad.Size / face.CropSize * 0.5);
 
     private static (double X, double Y) Mean(ReadOnlySpan<Vector2> points)
     {
