@@ -54,6 +54,7 @@ def warp_case(work, case, it, warmup):
         cv2.warpAffine(frame, m, (size, size), dst=out, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
     result = timed(run, it, warmup)
+    result["variant"] = "warpAffine INTER_LINEAR"
     run()
     return result, out
 
@@ -94,7 +95,7 @@ def paste_variants(frame0, crop, mask, m, box):
         cv2.multiply(roi, ia3, dst=bg, scale=1.0 / 255.0)
         cv2.add(fg, bg, dst=roi)
 
-    return {"blendLinear": blend_linear, "multiply+add": multiply_add}
+    return {"warpAffine x2 + blendLinear": blend_linear, "warpAffine x2 + multiply/add": multiply_add}
 
 
 def paste_case(work, case, it, warmup):
@@ -125,7 +126,9 @@ def resize_case(work, case, it, warmup):
     def run():
         cv2.resize(frame, (w, h), dst=out, interpolation=interp)
 
-    return timed(run, it, warmup), out
+    result = timed(run, it, warmup)
+    result["variant"] = "resize " + ("INTER_AREA" if case["mode"] == "area" else "INTER_LINEAR")
+    return result, out
 
 
 def blur_case(work, case, it, warmup):
@@ -137,7 +140,9 @@ def blur_case(work, case, it, warmup):
     def run():
         cv2.GaussianBlur(mask, (k, k), sigma, dst=out, sigmaY=sigma, borderType=cv2.BORDER_REFLECT_101)
 
-    return timed(run, it, warmup), out
+    result = timed(run, it, warmup)
+    result["variant"] = f"GaussianBlur {k}x{k}"
+    return result, out
 
 
 def nchw_case(work, case, it, warmup):
@@ -150,6 +155,7 @@ def nchw_case(work, case, it, warmup):
         return cv2.dnn.blobFromImage(crop, scalefactor=scale, mean=(mean, mean, mean), swapRB=case["swap_rb"])
 
     result = timed(run, it, warmup)
+    result["variant"] = "dnn.blobFromImage"
     return result, run()
 
 

@@ -77,12 +77,13 @@ internal sealed class KernelBench(string? repoRoot = null, bool installReference
             var t = Measure(c.Run, iterations, warmup, warmupSeconds);
             var engineOutput = c.Output();
             double? refMedian = null, refMin = null;
-            var refName = "OpenCV 4.6, 1 thread";
+            var refName = "OpenCV";
             if (reference is not null && reference.RootElement.GetProperty("cases").TryGetProperty(c.Name, out var r))
             {
                 refMedian = r.GetProperty("median_ms").GetDouble();
                 refMin = r.GetProperty("min_ms").GetDouble();
-                if (r.TryGetProperty("variant", out var variant)) refName += $", {variant.GetString()}";
+                refName = $"OpenCV {reference.RootElement.GetProperty("opencv").GetString()}";
+                if (r.TryGetProperty("variant", out var variant)) refName += $" {variant.GetString()}";
                 var theirs = await File.ReadAllBytesAsync(r.GetProperty("output").GetString()!, cancellationToken);
                 report.Notes.Add(c.FloatOutput
                     ? FormattableString.Invariant($"{c.Name}: output vs OpenCV's: largest difference {MaxFloatDifference(engineOutput, theirs):G3}")
