@@ -31,8 +31,8 @@ public static class Resize
             throw new ArgumentOutOfRangeException(nameof(sourceRegion), $"source region {sourceRegion} is empty or outside the {source.Width}x{source.Height} image");
         if (destinationRegion.IsEmpty || !RectI.Of(destination).Contains(destinationRegion))
             throw new ArgumentOutOfRangeException(nameof(destinationRegion), $"destination region {destinationRegion} is empty or outside the {destination.Width}x{destination.Height} image");
-        if (ReferenceEquals(source, destination) || source.Data == destination.Data)
-            throw new ArgumentException("resize cannot write into its own source image", nameof(destination));
+        if ((ReferenceEquals(source, destination) || source.Data == destination.Data) && !sourceRegion.Intersect(destinationRegion).IsEmpty)
+            throw new ArgumentException($"resize cannot write into its own source region ({sourceRegion} and {destinationRegion} overlap in one buffer)", nameof(destination));
         var columns = AxisTaps(sourceRegion.Width, destinationRegion.Width, mode);
         var rows = AxisTaps(sourceRegion.Height, destinationRegion.Height, mode);
         if (Avx2.IsSupported) ResizeSimd(source, sourceRegion, destination, destinationRegion, columns, rows);
