@@ -143,6 +143,11 @@ public static class AffineWarp
     internal static unsafe void RunSimd(PixelBuffer source, PixelBuffer destination, RectI region, Affine2x3 destinationToSource,
         BorderMode border, byte borderValue)
     {
+        if (!Ssse3.IsSupported)
+        {
+            RunScalar(source, destination, region, destinationToSource, border, borderValue);
+            return;
+        }
         using var map = new FixedPointMap(destinationToSource, region.X, region.Width);
         using var taps = new SampleTaps(region.Width);
         var src = source.Data;

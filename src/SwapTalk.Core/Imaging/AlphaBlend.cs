@@ -50,6 +50,7 @@ public static class AlphaBlend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe int BlendRowSimd(ReadOnlySpan<byte> foreground, ReadOnlySpan<byte> alpha, Span<byte> background)
     {
+        if (!Ssse3.IsSupported) return 0;
         var blocks = alpha.Length / 16;
         fixed (byte* fg = foreground, a = alpha, bg = background)
         {

@@ -51,6 +51,7 @@ public static class ColorConversion
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe int SwapRedBlueSimd(ReadOnlySpan<byte> source, Span<byte> destination)
     {
+        if (!Ssse3.IsSupported) return 0;
         var swap = Vector128.Create((byte)2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 14, 13, 12, 15);
         var n = source.Length;
         var i = 0;

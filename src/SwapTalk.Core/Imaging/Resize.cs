@@ -126,6 +126,11 @@ public static class Resize
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void ResizeSimd(PixelBuffer source, RectI sr, PixelBuffer destination, RectI dr, Taps columns, Taps rows)
     {
+        if (!Avx2.IsSupported)
+        {
+            ResizeScalar(source, sr, destination, dr, columns, rows);
+            return;
+        }
         int srcStride = source.Stride, dstStride = destination.Stride, rowFloats = dr.Width * 3, maxTaps = columns.MaxTaps;
         var ringRows = rows.MaxTaps;
         var slot = rowFloats + 4; // spare floats: a row's last 4-lane store must not touch the next slot

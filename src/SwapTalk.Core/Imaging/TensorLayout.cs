@@ -101,6 +101,7 @@ public static class TensorLayout
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe int ToNchwSimd(ReadOnlySpan<byte> px, Span<float> tensor, int plane, bool swap, PixelNormalization norm)
     {
+        if (!Avx2.IsSupported) return 0;
         var blocks = plane / 16;
         var scale = Vector256.Create(norm.Scale);
         var bias = Vector256.Create(norm.Bias);
@@ -130,6 +131,7 @@ public static class TensorLayout
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe int FromNchwSimd(ReadOnlySpan<float> tensor, Span<byte> px, int plane, bool swap, PixelNormalization norm)
     {
+        if (!Avx2.IsSupported) return 0;
         var blocks = plane / 16;
         var scale = Vector256.Create(norm.Scale);
         var bias = Vector256.Create(norm.Bias);

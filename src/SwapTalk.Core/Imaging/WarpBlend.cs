@@ -116,6 +116,11 @@ public static class WarpBlend
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static unsafe void RunSimd(PixelBuffer crop, MaskBuffer mask, RectI support, PixelBuffer frame, RectI box, Affine2x3 frameToCrop)
     {
+        if (!Ssse3.IsSupported)
+        {
+            RunScalar(crop, mask, frame, box, frameToCrop);
+            return;
+        }
         var rect = new RectI(support.X - 1, support.Y - 1, support.Width + 2, support.Height + 2).Intersect(RectI.Of(crop));
         var rgbaLength = rect.Width * rect.Height * 4;
         var rgba = ArrayPool<byte>.Shared.Rent(rgbaLength);

@@ -19,7 +19,7 @@ public class TensorLayoutTests
             var done = TensorLayout.ToNchwSimd(image.Pixels, simd, plane, swap, norm);
             TensorLayout.ToNchwScalar(image.Pixels, simd, plane, swap, norm, done);
             TensorLayout.ToNchwScalar(image.Pixels, scalar, plane, swap, norm);
-            done.Should().Be(plane / 16 * 16);
+            done.Should().Be(System.Runtime.Intrinsics.X86.Avx2.IsSupported ? plane / 16 * 16 : 0);
             simd.Select(BitConverter.SingleToInt32Bits).Should().Equal(scalar.Select(BitConverter.SingleToInt32Bits));
         }
     }
