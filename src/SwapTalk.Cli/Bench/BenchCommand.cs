@@ -12,6 +12,7 @@ internal static class BenchCommand
     [
         new InferenceBench(),
         new MediaBench(),
+        new KernelBench(),
     ];
 
     public static Command Create()

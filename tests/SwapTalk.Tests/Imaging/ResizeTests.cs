@@ -50,4 +50,43 @@ public class ResizeTests
         TensorLayout.FromNchw(tensor, back, norm);
         back.Pixels.ToArray().Should().Equal(image.Pixels.ToArray());
     }
+
+    public static TheoryData<int, int, int, int, ResizeMode> Sizes() => new()
+    {
+        { 1920, 1080, 640, 360, ResizeMode.Auto },
+        { 97, 61, 300, 200, ResizeMode.Auto },
+        { 100, 80, 33, 71, ResizeMode.Area },
+        { 64, 64, 160, 160, ResizeMode.Bilinear },
+        { 7, 5, 3, 11, ResizeMode.Auto },
+    };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Simd_kernel_agrees_exactly_with_the_scalar_reference(int sw, int sh, int dw, int dh, ResizeMode mode)
+    {
+        using var src = AffineWarpTests.Noise(sw, sh, sw + dw);
+        using var simd = new PixelBuffer(dw + 4, dh + 2);
+        using var scalar = new PixelBuffer(dw + 4, dh + 2);
+        var sr = new RectI(1, 0, sw - 1, sh);  // ends on the image's last pixel: the load guard matters
+        var dr = new RectI(3, 1, dw, dh);
+        var columns = Resize.AxisTaps(sr.Width, dr.Width, mode);
+        var rows = Resize.AxisTaps(sr.Height, dr.Height, mode);
+        Resize.ResizeSimd(src, sr, simd, dr, columns, rows);
+        Resize.ResizeScalar(src, sr, scalar, dr, columns, rows);
+        simd.Pixels.SequenceEqual(scalar.Pixels).Should().BeTrue();
+    }
+
+    [Fact]
+    public void Resizing_onto_an_overlapping_region_of_the_same_buffer_is_refused_but_disjoint_regions_work()
+    {
+        using var image = AffineWarpTests.Noise(8, 8, 2);
+        var overlap = () => Resize.Run(image, new RectI(0, 0, 6, 6), image, new RectI(4, 4, 4, 4));
+        overlap.Should().Throw<ArgumentException>().WithMessage("*6x6+0+0*4x4+4+4*overlap*");
+        using var copy = image.Clone();
+        using var expected = new PixelBuffer(4, 4);
+        Resize.Run(copy, new RectI(0, 0, 4, 4), expected, RectI.Of(expected), ResizeMode.Area);
+        Resize.Run(image, new RectI(0, 0, 4, 4), image, new RectI(4, 4, 4, 4), ResizeMode.Area);
+        for (var y = 0; y < 4; y++)
+            image.Pixels.Slice(((4 + y) * 8 + 4) * 3, 12).SequenceEqual(expected.Pixels.Slice(y * 12, 12)).Should().BeTrue();
+    }
 }
