@@ -152,6 +152,8 @@ public class JobPlannerTests
         noSegments.Should().Throw<BadInputException>().WithMessage("*options.segmentFrames*");
     }
 
+    private static void Fail(string message) => throw new Xunit.Sdk.XunitException(message);
+
     /// <summary>
     /// The seam properties over many lengths, segment sizes, frame rates, policies and context sizes: every output
     /// frame belongs to exactly one segment, the count follows the policy, source ranges are tight, times chain.
@@ -177,54 +179,52 @@ public class JobPlannerTests
             if (audio is < 0.05) audio = 0.05;
             var video = Video(frames, rate);
             var plan = JobPlanner.Plan(video, audio, Options(segmentFrames, policy, context));
-            var shape = $"trial {trial}: {frames} frames at {rate}, audio {audio}, {policy}, segments of {segmentFrames}, context {context}";
+            string shape = $"trial {trial}: {frames} frames at {rate}, audio {audio}, {policy}, segments of {segmentFrames}, context {context}";
 
             long expected = audio is null ? frames
                 : rate.FramesIn(audio.Value) <= frames ? rate.FramesIn(audio.Value)
                 : policy == LengthPolicy.Trim ? frames : rate.FramesIn(audio.Value);
-            plan.OutputFrameCount.Should().Be((int)expected, shape);
-            JobPlanner.OutputFrameCount(video, audio, policy).Should().Be(expected, shape);
-            plan.Mux.Should().Be(MuxLengthPolicy.Video, shape);
+            if (plan.OutputFrameCount != expected || JobPlanner.OutputFrameCount(video, audio, policy) != expected)
+                Fail($"{shape}: {plan.OutputFrameCount} output frames, expected {expected}");
+            if (plan.Mux != MuxLengthPolicy.Video) Fail($"{shape}: mux {plan.Mux}");
 
             var owner = new int[plan.OutputFrameCount];
             Array.Fill(owner, -1);
-            plan.Segments.Should().HaveCount((plan.OutputFrameCount + segmentFrames - 1) / segmentFrames, shape);
             var sizes = plan.Segments.Select(s => s.FrameCount).ToList();
-            (sizes.Max() - sizes.Min()).Should().BeLessThanOrEqualTo(1, shape);
-            sizes.Max().Should().BeLessThanOrEqualTo(segmentFrames, shape);
+            if (plan.Segments.Count != (plan.OutputFrameCount + segmentFrames - 1) / segmentFrames) Fail($"{shape}: {plan.Segments.Count} segments");
+            if (sizes.Max() - sizes.Min() > 1 || sizes.Max() > segmentFrames || sizes.Min() < 1) Fail($"{shape}: segment sizes {sizes.Min()}..{sizes.Max()}");
 
             for (var k = 0; k < plan.Segments.Count; k++)
             {
                 var s = plan.Segments[k];
-                s.Index.Should().Be(k, shape);
-                s.FrameCount.Should().BePositive(shape);
-                s.StartTime.Should().Be(rate.FrameTime(s.OutputStart), shape);
-                s.EndTime.Should().Be(rate.FrameTime(s.OutputEnd), shape);
-                if (k > 0) s.OutputStart.Should().Be(plan.Segments[k - 1].OutputEnd, shape);
+                if (s.Index != k) Fail($"{shape}: segment {k} has index {s.Index}");
+                if (s.StartTime != rate.FrameTime(s.OutputStart) || s.EndTime != rate.FrameTime(s.OutputEnd)) Fail($"{shape}: segment {k} times");
+                if (k > 0 && s.OutputStart != plan.Segments[k - 1].OutputEnd) Fail($"{shape}: gap or overlap before segment {k}");
 
+                // Plain checks per frame (an assertion library call per frame would dominate the run time).
                 int lo = int.MaxValue, hi = -1;
                 for (var i = s.OutputStart; i < s.OutputEnd; i++)
                 {
-                    owner[i].Should().Be(-1, $"{shape}: frame {i} is in two segments");
+                    if (owner[i] != -1) Fail($"{shape}: frame {i} is in segments {owner[i]} and {k}");
                     owner[i] = k;
                     var src = plan.SourceFrameOf(i);
-                    src.Should().BeInRange(0, frames - 1, shape);
+                    if (src < 0 || src >= frames) Fail($"{shape}: frame {i} maps to source {src}");
                     lo = Math.Min(lo, src);
                     hi = Math.Max(hi, src);
-                    if (i > 0 && frames > 1 && plan.FrameRule == FrameRule.PingPong)
-                        Math.Abs(src - plan.SourceFrameOf(i - 1)).Should().Be(1, $"{shape}: ping-pong never repeats a frame");
+                    if (i > 0 && frames > 1 && plan.FrameRule == FrameRule.PingPong && Math.Abs(src - plan.SourceFrameOf(i - 1)) != 1)
+                        Fail($"{shape}: ping-pong repeats or skips at frame {i}");
 
                     var centre = rate.SampleAtFrameStart(i, plan.AudioFeatures.Rate);
-                    Math.Max(0, centre - plan.AudioFeatures.WindowBefore).Should().BeGreaterThanOrEqualTo(s.AudioFeatureStart, shape);
-                    Math.Min(plan.AudioFeatureCount, centre + plan.AudioFeatures.WindowAfter + 1).Should().BeLessThanOrEqualTo(s.AudioFeatureEnd, shape);
+                    if (Math.Max(0, centre - plan.AudioFeatures.WindowBefore) < s.AudioFeatureStart
+                        || Math.Min(plan.AudioFeatureCount, centre + plan.AudioFeatures.WindowAfter + 1) > s.AudioFeatureEnd)
+                        Fail($"{shape}: frame {i}'s audio window is outside segment {k}'s feature span");
                 }
-                (s.SourceStart, s.SourceEnd).Should().Be((lo, hi + 1), $"{shape}: segment {k} source range is tight");
-                s.ReadStart.Should().Be(Math.Max(0, lo - context), shape);
-                s.ReadEnd.Should().Be(Math.Min(frames, hi + 1 + context), shape);
+                if ((s.SourceStart, s.SourceEnd) != (lo, hi + 1)) Fail($"{shape}: segment {k} source range [{s.SourceStart}, {s.SourceEnd}) is not [{lo}, {hi + 1})");
+                if (s.ReadStart != Math.Max(0, lo - context) || s.ReadEnd != Math.Min(frames, hi + 1 + context)) Fail($"{shape}: segment {k} read range");
             }
-            owner.Should().NotContain(-1, $"{shape}: every frame has a segment");
-            plan.Segments[^1].OutputEnd.Should().Be(plan.OutputFrameCount, shape);
-            plan.Segments[^1].EndTime.Should().Be(plan.OutputDuration, shape);
+            if (Array.IndexOf(owner, -1) is var orphan and >= 0) Fail($"{shape}: frame {orphan} has no segment");
+            if (plan.Segments[^1].OutputEnd != plan.OutputFrameCount || plan.Segments[^1].EndTime != plan.OutputDuration)
+                Fail($"{shape}: the last segment does not end the output");
         }
     }
 }
