@@ -301,10 +301,11 @@ public sealed class LocalWorkflowExecutor
         private async Task<WorkflowEvent> TimerAsync(WorkflowEvent decision, CancellationToken timerCancellation, CancellationToken stop)
         {
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(timerCancellation, stop);
-            var delay = decision.FireAt!.Value - executor.Now;
             try
             {
-                if (delay > TimeSpan.Zero) await Task.Delay(delay, executor._options.Time, linked.Token);
+                // Timers may wake a little early against the wall clock; a durable timer never fires before its time.
+                for (var delay = decision.FireAt!.Value - executor.Now; delay > TimeSpan.Zero; delay = decision.FireAt.Value - executor.Now)
+                    await Task.Delay(delay < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : delay, executor._options.Time, linked.Token);
                 return new WorkflowEvent(WorkflowEventKind.TaskCompleted, decision.TaskId);
             }
             catch (OperationCanceledException) when (!stop.IsCancellationRequested)

@@ -77,7 +77,6 @@ public static class WorkflowReplayer
 
         private void Expect(WorkflowEvent decision)
         {
-            var position = _cursor;
             if (_cursor >= _events.Count)
                 throw Mismatch($"the workflow made the decision [{decision}], but the recording ends here");
             var recorded = _events[_cursor];
@@ -85,7 +84,7 @@ public static class WorkflowReplayer
                 throw Mismatch($"the workflow made the decision [{decision}], but the recording has the result [{recorded}] here");
             if (recorded.Kind != decision.Kind || recorded.TaskId != decision.TaskId || recorded.Name != decision.Name
                 || recorded.Payload != decision.Payload || recorded.ChildInstanceId != decision.ChildInstanceId || recorded.FireAt != decision.FireAt)
-                throw Mismatch($"decision {position}: the workflow made [{decision}], the recording has [{recorded}]");
+                throw Mismatch($"the workflow made [{decision}], the recording has [{recorded}]");
             _cursor++;
             _decisions.Add(decision);
         }

@@ -82,6 +82,9 @@ public sealed class WorkflowRunner : IWorkflowContext
     {
         Task<object?>? workflow = null;
         _sync.Run(() => workflow = _definition.RunAsync(this));
+        // Misbehaving code (ConfigureAwait(false), Task.Run) can end the workflow off its thread: wake the loop then too.
+        _ = workflow!.ContinueWith(static (_, driver) => ((IWorkflowDriver)driver!).Wake(), _driver,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         ThrowIfFatal();
         while (!workflow!.IsCompleted)
         {
