@@ -11,36 +11,42 @@ public static class BlobStoreExtensions
     /// <summary>
     /// The idempotency rule of every activity that makes a blob: if the blob exists it is complete (writes are
     /// atomic), so it is reused and <paramref name="produce"/> does not run; otherwise <paramref name="produce"/>
-    /// writes the content to a local path and the blob is published atomically. A retry after a crash, or a
-    /// resumed job, therefore redoes only what is missing.
+    /// writes the content to <see cref="PendingBlob.LocalPath"/> (and may add <see cref="PendingBlob.Metadata"/>)
+    /// and the blob is published atomically. A retry after a crash, or a resumed job, redoes only what is missing.
     /// </summary>
-    /// <param name="produce">Writes the whole content to the given local path (a tool such as ffmpeg may create it).</param>
+    /// <param name="produce">Writes the whole content to the pending blob's local path (a tool such as ffmpeg may create it).</param>
+    /// <param name="reuseIf">
+    /// Whether an existing blob is usable (e.g. it carries the metadata a reuse reads back); when false it is
+    /// produced again. Null: any existing blob is reused.
+    /// </param>
     public static async Task<ProducedBlob> ProduceOnceAsync(
         this IBlobStore store,
         string name,
-        Func<string, CancellationToken, Task> produce,
+        Func<PendingBlob, CancellationToken, Task> produce,
         BlobWriteOptions? options = null,
+        Func<BlobProperties, bool>? reuseIf = null,
         CancellationToken cancellationToken = default)
     {
-        if (await store.GetPropertiesAsync(name, cancellationToken) is { } existing)
+        if (await store.GetPropertiesAsync(name, cancellationToken) is { } existing && (reuseIf is null || reuseIf(existing)))
             return new ProducedBlob(existing, Reused: true);
         await using var pending = await store.CreatePendingAsync(name, options, cancellationToken);
-        await produce(pending.LocalPath, cancellationToken);
+        await produce(pending, cancellationToken);
         return new ProducedBlob(await pending.CommitAsync(cancellationToken), Reused: false);
     }
 
-    /// <summary><see cref="ProduceOnceAsync"/> for content written to a stream.</summary>
+    /// <summary><see cref="ProduceOnceAsync(IBlobStore, string, Func{PendingBlob, CancellationToken, Task}, BlobWriteOptions?, Func{BlobProperties, bool}?, CancellationToken)"/> for content written to a stream.</summary>
     public static Task<ProducedBlob> ProduceOnceAsync(
         this IBlobStore store,
         string name,
         Func<Stream, CancellationToken, Task> write,
         BlobWriteOptions? options = null,
+        Func<BlobProperties, bool>? reuseIf = null,
         CancellationToken cancellationToken = default) =>
-        store.ProduceOnceAsync(name, async (string path, CancellationToken ct) =>
+        store.ProduceOnceAsync(name, async (PendingBlob pending, CancellationToken ct) =>
         {
-            await using var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using var file = new FileStream(pending.LocalPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
             await write(file, ct);
-        }, options, cancellationToken);
+        }, options, reuseIf, cancellationToken);
 
     public static async Task<BlobProperties> WriteBytesAsync(this IBlobStore store, string name, ReadOnlyMemory<byte> bytes, BlobWriteOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -98,7 +98,7 @@ public sealed class FileSystemBlobStore : IBlobStore
                 length = file.Length;
                 hash = Convert.ToHexStringLower(sha.GetHashAndReset());
             }
-            return await PublishAsync(name, temp, length, hash, options, cancellationToken);
+            return await PublishAsync(name, temp, length, hash, options, null, cancellationToken);
         }
         finally
         {
@@ -180,16 +180,29 @@ public sealed class FileSystemBlobStore : IBlobStore
         return removed;
     }
 
-    /// <summary>Moves a finished, synced temporary file onto the blob's name and records its properties.</summary>
-    private async Task<BlobProperties> PublishAsync(string name, string temp, long length, string hash, BlobWriteOptions? options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Publishes a finished, synced temporary file as the blob: the sidecar first (stamped with the time the data
+    /// file is given), then the data rename. A crash before the rename leaves a sidecar that matches no file
+    /// (ignored); after it, both agree. Not cancellable once started: a half-published blob helps no one.
+    /// </summary>
+    private async Task<BlobProperties> PublishAsync(string name, string temp, long length, string hash, BlobWriteOptions? options,
+        IReadOnlyDictionary<string, string>? extraMetadata, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var path = PathOf(name);
         var overwrite = options?.Overwrite ?? true;
         if (!overwrite && File.Exists(path)) throw new BlobAlreadyExistsException(name, Location);
 
+        var contentType = options?.ContentType ?? ContentTypes.FromName(name);
+        var metadata = options?.Metadata is { } m ? new Dictionary<string, string>(m) : new Dictionary<string, string>();
+        if (extraMetadata is not null)
+            foreach (var (key, value) in extraMetadata) metadata[key] = value;
+        BlobMetadata.Validate(metadata);
+
         // A stamp no other write uses: the sidecar names the exact file version it describes.
         var stamp = NextStamp();
         File.SetLastWriteTimeUtc(temp, new DateTime(stamp, DateTimeKind.Utc));
+        await WriteSidecarAsync(name, new Sidecar(length, stamp, contentType, hash, metadata), CancellationToken.None);
         var folder = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(folder);
         try
@@ -201,10 +214,6 @@ public sealed class FileSystemBlobStore : IBlobStore
             throw new BlobAlreadyExistsException(name, Location);
         }
         SyncFolder(folder);
-
-        var contentType = options?.ContentType ?? ContentTypes.FromName(name);
-        var metadata = options?.Metadata is { } m ? new Dictionary<string, string>(m) : new Dictionary<string, string>();
-        await WriteSidecarAsync(name, new Sidecar(length, stamp, contentType, hash, metadata), cancellationToken);
         return new BlobProperties(name, length, contentType, hash, new DateTimeOffset(stamp, TimeSpan.Zero), metadata);
     }
 
@@ -291,6 +300,7 @@ public sealed class FileSystemBlobStore : IBlobStore
     private sealed class FilePendingBlob(FileSystemBlobStore store, string name, string localPath, BlobWriteOptions? options) : PendingBlob
     {
         private bool _committed;
+        public override IDictionary<string, string> Metadata { get; } = new Dictionary<string, string>();
         public override string Name => name;
         public override string LocalPath => localPath;
         public override bool IsCommitted => _committed;
@@ -308,7 +318,7 @@ public sealed class FileSystemBlobStore : IBlobStore
                 length = file.Length;
                 hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
             }
-            var properties = await store.PublishAsync(name, localPath, length, hash, options, cancellationToken);
+            var properties = await store.PublishAsync(name, localPath, length, hash, options, new Dictionary<string, string>(Metadata), cancellationToken);
             _committed = true;
             return properties;
         }

@@ -80,7 +80,10 @@ public abstract class PendingBlob : IAsyncDisposable
 
     public abstract bool IsCommitted { get; }
 
-    /// <summary>Publishes the file at <see cref="LocalPath"/> as the blob, atomically.</summary>
+    /// <summary>Metadata known only once the content is made (frame counts...), added to the write options' metadata at commit.</summary>
+    public abstract IDictionary<string, string> Metadata { get; }
+
+    /// <summary>Publishes the file at <see cref="LocalPath"/> as the blob, atomically, with its metadata.</summary>
     public abstract Task<BlobProperties> CommitAsync(CancellationToken cancellationToken = default);
 
     public abstract ValueTask DisposeAsync();

@@ -293,10 +293,11 @@ public abstract class BlobStoreContract : IAsyncLifetime
     public async Task Produce_once_runs_the_producer_only_when_the_blob_is_missing()
     {
         var runs = 0;
-        async Task Produce(string path, CancellationToken ct)
+        async Task Produce(PendingBlob pending, CancellationToken ct)
         {
             runs++;
-            await File.WriteAllTextAsync(path, "segment", ct);
+            await File.WriteAllTextAsync(pending.LocalPath, "segment", ct);
+            pending.Metadata["frames"] = "12"; // known only once the content is made
         }
         var first = await Store.ProduceOnceAsync("jobs/j1/work/segments/00003.mkv", Produce, cancellationToken: Ct);
         var second = await Store.ProduceOnceAsync("jobs/j1/work/segments/00003.mkv", Produce, cancellationToken: Ct);
@@ -304,11 +305,12 @@ public abstract class BlobStoreContract : IAsyncLifetime
         first.Reused.Should().BeFalse();
         second.Reused.Should().BeTrue();
         second.Properties.ContentHash.Should().Be(first.Properties.ContentHash);
+        second.Properties.Metadata["frames"].Should().Be("12");
 
         var failing = () => Store.ProduceOnceAsync("jobs/j1/work/segments/00004.mkv",
-            async (string path, CancellationToken ct) =>
+            async (PendingBlob pending, CancellationToken ct) =>
             {
-                await File.WriteAllTextAsync(path, "half", ct);
+                await File.WriteAllTextAsync(pending.LocalPath, "half", ct);
                 throw new IOException("encoder crashed");
             }, cancellationToken: Ct);
         await failing.Should().ThrowAsync<IOException>().WithMessage("encoder crashed");
@@ -317,6 +319,22 @@ public abstract class BlobStoreContract : IAsyncLifetime
         var streamed = await Store.ProduceOnceAsync("jobs/j1/work/audio-features.bin",
             (Stream s, CancellationToken ct) => s.WriteAsync(new byte[] { 1, 2, 3 }, ct).AsTask(), cancellationToken: Ct);
         streamed.Properties.ContentLength.Should().Be(3);
+    }
+
+    [Fact]
+    public async Task Produce_once_redoes_a_blob_the_caller_cannot_reuse()
+    {
+        await Store.WriteTextAsync("jobs/j1/work/segments/00005.mkv", "made without its frame counts", cancellationToken: Ct);
+        var redone = await Store.ProduceOnceAsync("jobs/j1/work/segments/00005.mkv",
+            async (PendingBlob pending, CancellationToken ct) =>
+            {
+                await File.WriteAllTextAsync(pending.LocalPath, "whole segment", ct);
+                pending.Metadata["frames"] = "4";
+            },
+            reuseIf: p => p.Metadata.ContainsKey("frames"), cancellationToken: Ct);
+        redone.Reused.Should().BeFalse();
+        (await Store.ReadTextAsync("jobs/j1/work/segments/00005.mkv", Ct)).Should().Be("whole segment");
+        (await Store.GetPropertiesAsync("jobs/j1/work/segments/00005.mkv", Ct))!.Metadata["frames"].Should().Be("4");
     }
 
     [Fact]

@@ -56,7 +56,7 @@ public sealed class FileSystemBlobStoreTests : BlobStoreContract
     {
         await Store.WriteTextAsync("jobs/j1/work/plan.json", "version one",
             new BlobWriteOptions { ContentType = "text/x-one", Metadata = new Dictionary<string, string> { ["k"] = "v" } }, Ct);
-        // A crash after the data rename of a second write, before its sidecar was written.
+        // A data file that no longer matches its sidecar (a tool writing in place, a crash between the renames).
         await File.WriteAllTextAsync(Fs.PathOf("jobs/j1/work/plan.json"), "version two, longer", Ct);
 
         var props = await Store.GetPropertiesAsync("jobs/j1/work/plan.json", Ct);

@@ -136,19 +136,18 @@ public sealed class TestActivities(IBlobStore store)
             if (await store.GetPropertiesAsync(blob, ct) is null && BeforeRender is { } before) await before(input.SegmentIndex, ct);
 
             using var span = SwapTalkTelemetry.StartStage("render-test", input.JobId, input.SegmentIndex);
-            var produced = await store.ProduceOnceAsync(blob, async (Stream s, CancellationToken c) =>
+            // As the real renderer will: frame counts go into the blob's metadata at commit, and a blob without
+            // them (from a crash or an older version) is rendered again rather than reported wrongly.
+            var produced = await store.ProduceOnceAsync(blob, async (PendingBlob pending, CancellationToken c) =>
                 {
-                    foreach (var frame in frames)
-                        await s.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(frame, WorkflowJson.Options) + "\n"), c);
+                    await using (var s = new FileStream(pending.LocalPath, FileMode.CreateNew))
+                        foreach (var frame in frames)
+                            await s.WriteAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(frame, WorkflowJson.Options) + "\n"), c);
+                    pending.Metadata[SegmentMetadata.Frames] = frames.Length.ToString();
+                    pending.Metadata[SegmentMetadata.FramesWithFace] = withFace.ToString();
                 },
-                new BlobWriteOptions
-                {
-                    Metadata = new Dictionary<string, string>
-                    {
-                        [SegmentMetadata.Frames] = frames.Length.ToString(),
-                        [SegmentMetadata.FramesWithFace] = withFace.ToString(),
-                    },
-                }, ct);
+                reuseIf: p => p.Metadata.ContainsKey(SegmentMetadata.Frames) && p.Metadata.ContainsKey(SegmentMetadata.FramesWithFace),
+                cancellationToken: ct);
             var metadata = produced.Properties.Metadata;
             var tags = SwapTalkTelemetry.JobTags(input.JobId, input.SegmentIndex);
             tags.Add(SwapTalkTelemetry.Tags.Reused, produced.Reused);
