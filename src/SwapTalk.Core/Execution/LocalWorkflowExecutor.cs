@@ -254,9 +254,9 @@ public sealed class LocalWorkflowExecutor
             var token = _stop.Token;
             Task work = decision.Kind switch
             {
-                WorkflowEventKind.ActivityScheduled => Task.Run(() => Deliver(() => executor.InvokeActivityAsync(instanceId, decision, options?.Retry, span, token)), token),
-                WorkflowEventKind.SubWorkflowScheduled => Task.Run(() => Deliver(() => executor.InvokeChildAsync(decision, options?.Retry, span, token)), token),
-                _ => Deliver(() => TimerAsync(decision, timerCancellation, token)),
+                WorkflowEventKind.ActivityScheduled => Task.Run(() => Deliver(decision.TaskId, () => executor.InvokeActivityAsync(instanceId, decision, options?.Retry, span, token)), token),
+                WorkflowEventKind.SubWorkflowScheduled => Task.Run(() => Deliver(decision.TaskId, () => executor.InvokeChildAsync(decision, options?.Retry, span, token)), token),
+                _ => Deliver(decision.TaskId, () => TimerAsync(decision, timerCancellation, token)),
             };
             lock (_running) _running.Add(work);
         }
@@ -284,7 +284,7 @@ public sealed class LocalWorkflowExecutor
             _stop.Dispose();
         }
 
-        private async Task Deliver(Func<Task<WorkflowEvent>> work)
+        private async Task Deliver(int taskId, Func<Task<WorkflowEvent>> work)
         {
             WorkflowEvent result;
             try
@@ -294,6 +294,11 @@ public sealed class LocalWorkflowExecutor
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
                 return; // the instance is being abandoned (Ctrl-C) or has ended
+            }
+            catch (Exception ex)
+            {
+                // A fault of the executor itself still reaches the workflow: it must never wait for a result forever.
+                result = new WorkflowEvent(WorkflowEventKind.TaskFailed, taskId, Failure: WorkflowFailureDetails.FromException(ex));
             }
             _results.Writer.TryWrite(result);
         }

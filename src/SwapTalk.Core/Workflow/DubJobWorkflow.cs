@@ -83,7 +83,8 @@ public static class DubJobWorkflow
                 // Children get no retry of their own: their activities already retried.
                 batches.Add(context.CallSubWorkflowAsync<RenderSegmentsResult>(WorkflowNames.RenderSegments, $"{context.InstanceId}:render:{b:D4}", batch));
             }
-            ExceptionDispatchInfo? firstFailure = null;
+            ExceptionDispatchInfo? childFailure = null;
+            SegmentFailure? segmentFailure = null;
             var pending = new List<Task<RenderSegmentsResult>>(batches);
             while (pending.Count > 0)
             {
@@ -91,16 +92,20 @@ public static class DubJobWorkflow
                 pending.Remove(done);
                 try
                 {
-                    segments.AddRange((await done).Segments);
+                    var batch = await done;
+                    segments.AddRange(batch.Segments);
+                    if (batch.FirstFailure is { } f && (segmentFailure is null || f.SegmentIndex < segmentFailure.SegmentIndex)) segmentFailure = f;
                 }
                 catch (WorkflowTaskFailedException ex)
                 {
                     // Let the other batches finish: their segments are stored and a resumed job skips them.
-                    firstFailure ??= ExceptionDispatchInfo.Capture(ex);
+                    childFailure ??= ExceptionDispatchInfo.Capture(ex);
                 }
                 context.SetCustomStatus(new JobStatus(JobStatus.Rendering, segments.Count, plan.SegmentCount, segments.Sum(s => s.Frames), plan.OutputFrames));
             }
-            firstFailure?.Throw();
+            if (segmentFailure is not null)
+                throw new WorkflowTaskFailedException($"{ActivityNames.RenderSegment} {segmentFailure.SegmentIndex}", -1, segmentFailure.Failure);
+            childFailure?.Throw();
             var renderWall = Since(context, t0);
             stages.Add(new StageTiming("render", segments.Sum(s => s.Seconds), renderWall, segments.Count));
             renderFps = renderWall > 0 ? plan.OutputFrames / renderWall : null;
@@ -182,11 +187,20 @@ public sealed record RenderSegmentsInput(
     FaceSelection FaceSelection,
     WorkflowRetryPolicy? Retry = null);
 
-public sealed record RenderSegmentsResult(int BatchIndex, IReadOnlyList<RenderSegmentResult> Segments);
+/// <summary>
+/// A batch's rendered segments and, if any failed, which ones and the first (lowest) failure. Failures are data
+/// here rather than a failed child: a failure's type survives any host's serialization this way (Durable keeps
+/// an activity's error type, but not the cause chain of a failed sub-orchestration).
+/// </summary>
+public sealed record RenderSegmentsResult(int BatchIndex, IReadOnlyList<RenderSegmentResult> Segments, IReadOnlyList<int> FailedSegments, SegmentFailure? FirstFailure);
+
+/// <summary>A segment that failed after its retries; the details without a stack trace (kept small).</summary>
+public sealed record SegmentFailure(int SegmentIndex, WorkflowFailureDetails Failure);
 
 /// <summary>
 /// Renders one batch of segments in parallel (one RenderSegment activity each) and reports progress as its
-/// custom status. Waits for every segment before failing, so finished segments are stored for a resume.
+/// custom status. Waits for every segment and returns failures as data, so finished segments are stored for a
+/// resume and the parent sees each failure's type whatever the host.
 /// </summary>
 public static class RenderSegmentsWorkflow
 {
@@ -206,23 +220,30 @@ public static class RenderSegmentsWorkflow
         }
 
         var results = new RenderSegmentResult?[input.SegmentCount];
-        ExceptionDispatchInfo? firstFailure = null;
+        var failed = new List<int>();
+        SegmentFailure? first = null;
         var done = 0;
         while (pending.Count > 0)
         {
             var finished = await Task.WhenAny(pending);
             pending.Remove(finished);
+            var i = calls[finished];
             try
             {
-                results[calls[finished]] = await finished;
+                results[i] = await finished;
             }
             catch (WorkflowTaskFailedException ex)
             {
-                firstFailure ??= ExceptionDispatchInfo.Capture(ex);
+                var index = input.FirstSegment + i;
+                failed.Add(index);
+                if (first is null || index < first.SegmentIndex) first = new SegmentFailure(index, WithoutStackTraces(ex.FailureDetails));
             }
             context.SetCustomStatus(new JobStatus(JobStatus.Rendering, ++done, input.SegmentCount, 0, 0));
         }
-        firstFailure?.Throw();
-        return new RenderSegmentsResult(input.BatchIndex, results.Select(r => r!).ToArray());
+        failed.Sort();
+        return new RenderSegmentsResult(input.BatchIndex, results.Where(r => r is not null).Select(r => r!).ToArray(), failed, first);
     }
+
+    private static WorkflowFailureDetails WithoutStackTraces(WorkflowFailureDetails failure) =>
+        failure with { StackTrace = null, InnerFailure = failure.InnerFailure is { } inner ? WithoutStackTraces(inner) : null };
 }

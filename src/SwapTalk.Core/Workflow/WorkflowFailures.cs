@@ -17,6 +17,7 @@ public sealed record WorkflowFailureDetails(string ErrorType, string ErrorMessag
     }
 
     /// <summary>The innermost failure: the original cause when tasks failed inside sub-workflows.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public WorkflowFailureDetails RootCause => InnerFailure?.RootCause ?? this;
 
     /// <summary>True if this failure or any failure it wraps was an exception of type <typeparamref name="T"/> or derived from it.</summary>

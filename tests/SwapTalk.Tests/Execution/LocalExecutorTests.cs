@@ -177,6 +177,20 @@ public sealed class LocalExecutorTests : IDisposable
     }
 
     [Fact]
+    public async Task A_child_that_cannot_return_its_result_fails_its_parent_instead_of_hanging()
+    {
+        var catalog = WorkflowCatalog.Default
+            .With<int, string>("Child", (_, n) => Task.FromResult(new string('z', n)))
+            .With<int, string>("Parent", (context, n) => context.CallSubWorkflowAsync<string>("Child", "parent-1:child", n));
+        var executor = new LocalWorkflowExecutor(new ActivityRegistry(), catalog, new LocalExecutorOptions { MaxPayloadBytes = 100 });
+        var run = () => executor.RunAsync<string>("Parent", "parent-1", 500, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var failed = (await run.Should().ThrowAsync<WorkflowFailedException>()).Which;
+        failed.Failure.RootCause.ErrorType.Should().Be(typeof(WorkflowPayloadTooLargeException).FullName);
+        failed.Failure.RootCause.ErrorMessage.Should().StartWith("the output in workflow 'parent-1:child' is 502 bytes of JSON");
+        failed.IsPermanent.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Unknown_names_fail_at_once_naming_what_is_registered()
     {
         var catalog = WorkflowCatalog.Default.With<int, int>("CallsNothing", (context, _) => context.CallActivityAsync<int>("Nope", 1, new WorkflowTaskOptions(JobFixture.FastRetry)));

@@ -96,7 +96,16 @@ public sealed class WorkflowRunner : IWorkflowContext
 
         WorkflowOutcome outcome;
         if (workflow.IsCompletedSuccessfully)
-            outcome = new WorkflowOutcome(WorkflowJson.Serialize(workflow.Result), null);
+        {
+            try
+            {
+                outcome = new WorkflowOutcome(Payload(workflow.Result, "the output"), null);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or WorkflowPayloadTooLargeException)
+            {
+                outcome = new WorkflowOutcome(null, WorkflowFailureDetails.FromException(ex));
+            }
+        }
         else
         {
             var error = workflow.Exception?.InnerException ?? new TaskCanceledException("the workflow canceled itself");
