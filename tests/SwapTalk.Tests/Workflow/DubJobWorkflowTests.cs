@@ -144,6 +144,45 @@ public sealed class DubJobWorkflowTests : IDisposable
         (await _job.Store.ExistsAsync(BlobNames.Output("job-noface"), Ct)).Should().BeFalse();
     }
 
+    [Fact]
+    public async Task An_hour_long_clip_fans_out_within_history_and_payload_limits()
+    {
+        // 90,000 frames at 25 fps, default options: 900 segments in 29 children of at most 32.
+        var input = await _job.StageAsync("job-hour", _job.Request(new VideoDescriptor(90_000, "25"), null), Ct);
+        JobPlan? plan = null;
+        var planLock = new SemaphoreSlim(1);
+        var registry = LocalJobRunner.AddCoreActivities(new ActivityRegistry(), _job.Store, new DescriptorInspector())
+            .Add<PrepareSourceInput, PrepareSourceResult>(ActivityNames.PrepareSource, (i, _, _) => Task.FromResult(new PrepareSourceResult(BlobNames.SourceLatent(i.JobId), 1, false, 0)))
+            .Add<PrepareAudioFeaturesInput, PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures, (i, _, _) => Task.FromResult(new PrepareAudioFeaturesResult(BlobNames.AudioFeatures(i.JobId), 180_000, false, 0)))
+            .Add<RenderSegmentInput, RenderSegmentResult>(ActivityNames.RenderSegment, async (i, _, ct) =>
+            {
+                // Counts only: this test is about the orchestration's shape at scale, not about frames.
+                await planLock.WaitAsync(ct);
+                try
+                {
+                    plan ??= await _job.Store.ReadJsonAsync<JobPlan>(i.PlanBlob, cancellationToken: ct);
+                }
+                finally
+                {
+                    planLock.Release();
+                }
+                var frames = plan.Segment(i.SegmentIndex).FrameCount;
+                return new RenderSegmentResult(i.SegmentIndex, BlobNames.Segment(i.JobId, i.SegmentIndex), frames, frames, false, 0);
+            })
+            .Add<StitchInput, StitchResult>(ActivityNames.Stitch, (i, _, _) => Task.FromResult(new StitchResult(i.OutputBlob, 90_000, 3600, 0)));
+        var recorder = new Core.Workflow.Runtime.WorkflowRecorder();
+        var result = await new LocalWorkflowExecutor(registry, null, new LocalExecutorOptions { Recorder = recorder })
+            .RunAsync<DubJobResult>(WorkflowNames.DubJob, "job-hour", input, Ct);
+
+        result.SegmentsRendered.Should().Be(900);
+        result.FramesWithFace.Should().Be(90_000);
+        var histories = recorder.Histories;
+        histories.Should().HaveCount(1 + 29);
+        histories.Single(h => h.InstanceId == "job-hour").Events.Count.Should().BeLessThan(200, "the root only sees its children");
+        histories.Max(h => h.Events.Count).Should().BeLessThan(200);
+        histories.SelectMany(h => h.Events).Max(e => (e.Payload?.Length ?? 0)).Should().BeLessThan(16 * 1024);
+    }
+
     private sealed class Progress(Action<ExecutionEvent> onEvent) : IProgress<ExecutionEvent>
     {
         public void Report(ExecutionEvent value) => onEvent(value);
