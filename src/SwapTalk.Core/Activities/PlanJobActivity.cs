@@ -15,12 +15,13 @@ public interface IModelInventory
 }
 
 /// <summary>
-/// The inventory until the model manifest lands: every *.onnx file in the folder with its sha256 (cached per
-/// path, size and modification time, so a second job does not hash gigabytes again), and the default audio layout.
+/// The inventory until the model manifest lands: every *.onnx file in the folder with its sha256 (cached for the
+/// process per path, size and modification time, so the job id and the report, and the next job, do not hash
+/// gigabytes again), and the default audio layout.
 /// </summary>
 public sealed class OnnxFolderInventory : IModelInventory
 {
-    private readonly Dictionary<(string Path, long Length, DateTime Modified), string> _hashes = [];
+    private static readonly Dictionary<(string Path, long Length, DateTime Modified), string> _hashes = [];
 
     public async Task<ModelInventory> DescribeAsync(string modelsDir, CancellationToken cancellationToken)
     {

@@ -76,6 +76,7 @@ public sealed class JobProgressTracker : IProgress<ExecutionEvent>
                 case ActivityFailed { Input: RenderSegmentInput segment }:
                     _running.Remove(segment.SegmentIndex);
                     break;
+                // The root's status is the job's phase; children (ids "{jobId}:render:NNNN") report their batch only.
                 case CustomStatusChanged { Status: JobStatus status } when !value.InstanceId.Contains(':'):
                     _phase = status.Phase;
                     break;
