@@ -1,0 +1,112 @@
+using SwapTalk.Core.Jobs;
+
+namespace SwapTalk.Core.Activities;
+
+/// <summary>The names activities are registered and called by (the same in every host).</summary>
+public static class ActivityNames
+{
+    public const string PlanJob = "PlanJob";
+    public const string PrepareSource = "PrepareSource";
+    public const string PrepareAudioFeatures = "PrepareAudioFeatures";
+    public const string RenderSegment = "RenderSegment";
+    public const string Stitch = "Stitch";
+    public const string WriteReport = "WriteReport";
+
+    public static IReadOnlyList<string> All { get; } = [PlanJob, PrepareSource, PrepareAudioFeatures, RenderSegment, Stitch, WriteReport];
+}
+
+/// <summary>An activity input that belongs to a job; hosts tag telemetry with it.</summary>
+public interface IJobScoped
+{
+    string JobId { get; }
+}
+
+/// <summary>An activity input about one segment; hosts tag telemetry with it.</summary>
+public interface ISegmentScoped : IJobScoped
+{
+    int SegmentIndex { get; }
+}
+
+/// <summary>The job's inputs as blobs (jobs/{jobId}/input/...). Audio null: self-driven.</summary>
+public sealed record JobInputBlobs(string Portrait, string Video, string? Audio)
+{
+    /// <summary>The blob whose audio drives the lips: the driving track, or the video itself (self-driven).</summary>
+    public string DrivingAudio => Audio ?? Video;
+}
+
+/// <summary>A model file the job used, for the report (and the job id).</summary>
+public sealed record ModelUse(string Name, string File, string Sha256);
+
+// PlanJob: probe the inputs, plan, store the plan as work/plan.json.
+public sealed record PlanJobInput(string JobId, JobInputBlobs Inputs, string ModelsDir, JobOptions Options) : IJobScoped;
+
+public sealed record PlanJobResult(
+    string PlanBlob,
+    JobMode Mode,
+    int OutputFrames,
+    int SegmentCount,
+    Rational FrameRate,
+    int Width,
+    int Height,
+    double OutputSeconds,
+    Jobs.MuxLengthPolicy Mux,
+    IReadOnlyList<ModelUse> Models,
+    double Seconds);
+
+// PrepareSource: detect, align and VQ-encode the portrait once; store the source latent.
+public sealed record PrepareSourceInput(string JobId, string PortraitBlob, string ModelsDir, FaceSelection FaceSelection) : IJobScoped;
+
+public sealed record PrepareSourceResult(string SourceLatentBlob, int FacesFound, bool Reused, double Seconds);
+
+// PrepareAudioFeatures: 16 kHz mono, the audio encoder over the whole track once; store the features.
+public sealed record PrepareAudioFeaturesInput(string JobId, string AudioBlob, string ModelsDir) : IJobScoped;
+
+public sealed record PrepareAudioFeaturesResult(string AudioFeaturesBlob, int FeatureCount, bool Reused, double Seconds);
+
+/// <summary>
+/// RenderSegment: the frames of one planned segment (plan blob, segment index), face-swapped and lip-synced,
+/// written losslessly to work/segments/{index:D5}.mkv. Idempotent: an existing segment blob is reused
+/// (<see cref="Storage.BlobStoreExtensions.ProduceOnceAsync"/>) and its frame counts read back from the blob's
+/// metadata keys <see cref="SegmentMetadata.Frames"/> and <see cref="SegmentMetadata.FramesWithFace"/>, which the
+/// renderer sets on <see cref="Storage.PendingBlob.Metadata"/> before commit; a segment blob without them is
+/// rendered again (reuseIf).
+/// </summary>
+public sealed record RenderSegmentInput(
+    string JobId,
+    int SegmentIndex,
+    string PlanBlob,
+    string VideoBlob,
+    string SourceLatentBlob,
+    string AudioFeaturesBlob,
+    string ModelsDir,
+    FaceSelection FaceSelection) : ISegmentScoped;
+
+public sealed record RenderSegmentResult(int SegmentIndex, string SegmentBlob, int Frames, int FramesWithFace, bool Reused, double Seconds);
+
+/// <summary>Metadata keys a rendered segment blob carries, so a resumed job can report it without re-rendering.</summary>
+public static class SegmentMetadata
+{
+    public const string Frames = "frames";
+    public const string FramesWithFace = "frames_with_face";
+}
+
+// Stitch: concatenate the segments in order, mux the driving audio with the plan's policy, H.264/AAC MP4.
+public sealed record StitchInput(
+    string JobId,
+    string PlanBlob,
+    int SegmentCount,
+    string AudioBlob,
+    Jobs.MuxLengthPolicy Mux,
+    OutputQuality Quality,
+    string OutputBlob) : IJobScoped;
+
+public sealed record StitchResult(string OutputBlob, int Frames, double DurationSeconds, double Seconds);
+
+// WriteReport: the job report as JSON at jobs/{jobId}/report.json.
+public sealed record WriteReportInput(JobReport Report) : IJobScoped
+{
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string JobId => Report.JobId;
+}
+
+public sealed record WriteReportResult(string ReportBlob);

@@ -1,0 +1,55 @@
+using System.Text.Json.Serialization;
+using SwapTalk.Core.Jobs;
+
+namespace SwapTalk.Core.Activities;
+
+[JsonConverter(typeof(JsonStringEnumConverter<JobOutcome>))]
+public enum JobOutcome
+{
+    [JsonStringEnumMemberName("succeeded")] Succeeded,
+    [JsonStringEnumMemberName("failed")] Failed,
+}
+
+/// <summary>
+/// Time spent in one stage. <see cref="Seconds"/> is the sum of the stage's activity times (work done, across
+/// parallel workers); <see cref="WallSeconds"/> is how long the job waited for the stage.
+/// </summary>
+public sealed record StageTiming(string Stage, double Seconds, double WallSeconds, int Calls);
+
+/// <summary>Why a job failed: the step, and the root cause's type and message.</summary>
+public sealed record JobFailure(string Step, string ErrorType, string Message, bool BadInput);
+
+/// <summary>
+/// The job report (jobs/{jobId}/report.json): what was made, how long each stage took, frames and frames with a
+/// face, throughput, the models used with their hashes, and the failure if the job failed. Built by the
+/// workflow from activity results (deterministic), written by the WriteReport activity.
+/// </summary>
+public sealed record JobReport
+{
+    public required string JobId { get; init; }
+    public required JobOutcome Outcome { get; init; }
+    public JobMode? Mode { get; init; }
+    public required LengthPolicy LengthPolicy { get; init; }
+    public required JobInputBlobs Inputs { get; init; }
+    public string? OutputBlob { get; init; }
+    public required DateTime StartedUtc { get; init; }
+    public required DateTime FinishedUtc { get; init; }
+    public double WallSeconds => (FinishedUtc - StartedUtc).TotalSeconds;
+
+    public Rational? FrameRate { get; init; }
+    public int? Width { get; init; }
+    public int? Height { get; init; }
+    public double? OutputSeconds { get; init; }
+    public int OutputFrames { get; init; }
+    public int FramesWithFace { get; init; }
+    public int Segments { get; init; }
+    public int SegmentsRendered { get; init; }
+    public int SegmentsReused { get; init; }
+
+    /// <summary>Output frames per second of render wall time (the pipeline's throughput).</summary>
+    public double? RenderFramesPerSecond { get; init; }
+
+    public IReadOnlyList<StageTiming> Stages { get; init; } = [];
+    public IReadOnlyList<ModelUse> Models { get; init; } = [];
+    public JobFailure? Failure { get; init; }
+}

@@ -1,0 +1,249 @@
+using System.Runtime.ExceptionServices;
+using SwapTalk.Core.Activities;
+using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Storage;
+
+namespace SwapTalk.Core.Workflow;
+
+/// <summary>The dub workflow's input: the job id, its input blobs, the models folder (on the workers) and options.</summary>
+/// <param name="Retry">Retry policy for every activity; null: <see cref="WorkflowRetryPolicy.Default"/>.</param>
+public sealed record DubJobInput(string JobId, JobInputBlobs Inputs, string ModelsDir, JobOptions Options, WorkflowRetryPolicy? Retry = null);
+
+public sealed record DubJobResult(
+    string JobId,
+    string OutputBlob,
+    string ReportBlob,
+    int OutputFrames,
+    int FramesWithFace,
+    int SegmentsRendered,
+    int SegmentsReused);
+
+/// <summary>The custom status: which phase, and segments/frames done of the total (for progress and ETA).</summary>
+public sealed record JobStatus(string Phase, int SegmentsDone, int SegmentsTotal, int FramesDone, int FramesTotal)
+{
+    public const string Planning = "planning";
+    public const string Preparing = "preparing";
+    public const string Rendering = "rendering";
+    public const string Stitching = "stitching";
+    public const string Reporting = "reporting";
+    public const string Done = "done";
+    public const string Failed = "failed";
+}
+
+/// <summary>
+/// The dub, written once for every host: plan -> prepare source and audio features (in parallel) -> render all
+/// segments (fan out through <see cref="RenderSegmentsWorkflow"/> children of at most
+/// <see cref="JobOptions.SegmentsPerBatch"/> segments, so even an hour-long clip keeps every history small)
+/// -> stitch -> report. A failure is written to the report, then rethrown. Deterministic: decisions depend only
+/// on the input and on activity results; time comes from the context.
+/// </summary>
+public static class DubJobWorkflow
+{
+    public static async Task<DubJobResult> RunAsync(IWorkflowContext context, DubJobInput input)
+    {
+        var started = context.CurrentUtcDateTime;
+        var jobId = input.JobId;
+        var activity = new WorkflowTaskOptions(input.Retry ?? WorkflowRetryPolicy.Default);
+        var stages = new List<StageTiming>();
+        var step = ActivityNames.PlanJob;
+        PlanJobResult? plan = null;
+        var segments = new List<RenderSegmentResult>();
+        double? renderFps = null;
+        try
+        {
+            context.SetCustomStatus(new JobStatus(JobStatus.Planning, 0, 0, 0, 0));
+            var t0 = context.CurrentUtcDateTime;
+            plan = await context.CallActivityAsync<PlanJobResult>(ActivityNames.PlanJob,
+                new PlanJobInput(jobId, input.Inputs, input.ModelsDir, input.Options), activity);
+            stages.Add(new StageTiming("plan", plan.Seconds, Since(context, t0), 1));
+
+            step = "prepare";
+            context.SetCustomStatus(new JobStatus(JobStatus.Preparing, 0, plan.SegmentCount, 0, plan.OutputFrames));
+            t0 = context.CurrentUtcDateTime;
+            var sourceTask = context.CallActivityAsync<PrepareSourceResult>(ActivityNames.PrepareSource,
+                new PrepareSourceInput(jobId, input.Inputs.Portrait, input.ModelsDir, input.Options.FaceSelection), activity);
+            var audioTask = context.CallActivityAsync<PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures,
+                new PrepareAudioFeaturesInput(jobId, input.Inputs.DrivingAudio, input.ModelsDir), activity);
+            await Task.WhenAll(sourceTask, audioTask);
+            var source = await sourceTask;
+            var audio = await audioTask;
+            var prepareWall = Since(context, t0);
+            stages.Add(new StageTiming("prepare-source", source.Seconds, prepareWall, 1));
+            stages.Add(new StageTiming("audio-features", audio.Seconds, prepareWall, 1));
+
+            step = ActivityNames.RenderSegment;
+            context.SetCustomStatus(new JobStatus(JobStatus.Rendering, 0, plan.SegmentCount, 0, plan.OutputFrames));
+            t0 = context.CurrentUtcDateTime;
+            var batchSize = input.Options.SegmentsPerBatch;
+            var batches = new List<Task<RenderSegmentsResult>>();
+            for (int first = 0, b = 0; first < plan.SegmentCount; first += batchSize, b++)
+            {
+                var batch = new RenderSegmentsInput(jobId, b, first, Math.Min(batchSize, plan.SegmentCount - first), plan.PlanBlob,
+                    input.Inputs.Video, source.SourceLatentBlob, audio.AudioFeaturesBlob, input.ModelsDir, input.Options.FaceSelection, input.Retry);
+                // Children get no retry of their own: their activities already retried.
+                batches.Add(context.CallSubWorkflowAsync<RenderSegmentsResult>(WorkflowNames.RenderSegments, $"{context.InstanceId}:render:{b:D4}", batch));
+            }
+            ExceptionDispatchInfo? childFailure = null;
+            SegmentFailure? segmentFailure = null;
+            var pending = new List<Task<RenderSegmentsResult>>(batches);
+            while (pending.Count > 0)
+            {
+                var done = await Task.WhenAny(pending);
+                pending.Remove(done);
+                try
+                {
+                    var batch = await done;
+                    segments.AddRange(batch.Segments);
+                    if (batch.FirstFailure is { } f && (segmentFailure is null || f.SegmentIndex < segmentFailure.SegmentIndex)) segmentFailure = f;
+                }
+                catch (WorkflowTaskFailedException ex)
+                {
+                    // Let the other batches finish: their segments are stored and a resumed job skips them.
+                    childFailure ??= ExceptionDispatchInfo.Capture(ex);
+                }
+                context.SetCustomStatus(new JobStatus(JobStatus.Rendering, segments.Count, plan.SegmentCount, segments.Sum(s => s.Frames), plan.OutputFrames));
+            }
+            if (segmentFailure is not null)
+                throw new WorkflowTaskFailedException($"{ActivityNames.RenderSegment} {segmentFailure.SegmentIndex}", -1, segmentFailure.Failure);
+            childFailure?.Throw();
+            var renderWall = Since(context, t0);
+            stages.Add(new StageTiming("render", segments.Sum(s => s.Seconds), renderWall, segments.Count));
+            renderFps = renderWall > 0 ? plan.OutputFrames / renderWall : null;
+
+            step = ActivityNames.Stitch;
+            context.SetCustomStatus(new JobStatus(JobStatus.Stitching, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
+            t0 = context.CurrentUtcDateTime;
+            var stitch = await context.CallActivityAsync<StitchResult>(ActivityNames.Stitch,
+                new StitchInput(jobId, plan.PlanBlob, plan.SegmentCount, input.Inputs.DrivingAudio, plan.Mux, input.Options.Quality, BlobNames.Output(jobId)), activity);
+            stages.Add(new StageTiming("stitch", stitch.Seconds, Since(context, t0), 1));
+
+            step = ActivityNames.WriteReport;
+            context.SetCustomStatus(new JobStatus(JobStatus.Reporting, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
+            var report = Report(context, input, started, plan, segments, stages, renderFps, JobOutcome.Succeeded, stitch.OutputBlob, null);
+            var written = await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), activity);
+            context.SetCustomStatus(new JobStatus(JobStatus.Done, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
+            return new DubJobResult(jobId, stitch.OutputBlob, written.ReportBlob, stitch.Frames, report.FramesWithFace,
+                report.SegmentsRendered, report.SegmentsReused);
+        }
+        catch (WorkflowTaskFailedException ex) when (step != ActivityNames.WriteReport)
+        {
+            var cause = ex.FailureDetails.RootCause;
+            var failure = new JobFailure(step, cause.ErrorType, cause.ErrorMessage, !WorkflowRetryPolicy.IsRetryable(ex.FailureDetails));
+            var report = Report(context, input, started, plan, segments, stages, renderFps, JobOutcome.Failed, null, failure);
+            try
+            {
+                await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), activity);
+            }
+            catch (WorkflowTaskFailedException)
+            {
+                // The job's own failure is the one to surface.
+            }
+            context.SetCustomStatus(new JobStatus(JobStatus.Failed, segments.Count, plan?.SegmentCount ?? 0, segments.Sum(s => s.Frames), plan?.OutputFrames ?? 0));
+            throw;
+        }
+    }
+
+    private static double Since(IWorkflowContext context, DateTime start) => (context.CurrentUtcDateTime - start).TotalSeconds;
+
+    private static JobReport Report(
+        IWorkflowContext context, DubJobInput input, DateTime started, PlanJobResult? plan, List<RenderSegmentResult> segments,
+        List<StageTiming> stages, double? renderFps, JobOutcome outcome, string? outputBlob, JobFailure? failure) => new()
+        {
+            JobId = input.JobId,
+            Outcome = outcome,
+            Mode = plan?.Mode,
+            LengthPolicy = input.Options.LengthPolicy,
+            Inputs = input.Inputs,
+            OutputBlob = outputBlob,
+            StartedUtc = started,
+            FinishedUtc = context.CurrentUtcDateTime,
+            FrameRate = plan?.FrameRate,
+            Width = plan?.Width,
+            Height = plan?.Height,
+            OutputSeconds = plan?.OutputSeconds,
+            OutputFrames = outcome == JobOutcome.Succeeded ? plan!.OutputFrames : segments.Sum(s => s.Frames),
+            FramesWithFace = segments.Sum(s => s.FramesWithFace),
+            Segments = plan?.SegmentCount ?? 0,
+            SegmentsRendered = segments.Count(s => !s.Reused),
+            SegmentsReused = segments.Count(s => s.Reused),
+            RenderFramesPerSecond = renderFps,
+            Stages = stages.ToArray(),
+            Models = plan?.Models ?? [],
+            Failure = failure,
+        };
+}
+
+/// <summary>A batch of consecutive segments to render (one child workflow).</summary>
+public sealed record RenderSegmentsInput(
+    string JobId,
+    int BatchIndex,
+    int FirstSegment,
+    int SegmentCount,
+    string PlanBlob,
+    string VideoBlob,
+    string SourceLatentBlob,
+    string AudioFeaturesBlob,
+    string ModelsDir,
+    FaceSelection FaceSelection,
+    WorkflowRetryPolicy? Retry = null);
+
+/// <summary>
+/// A batch's rendered segments and, if any failed, which ones and the first (lowest) failure. Failures are data
+/// here rather than a failed child: a failure's type survives any host's serialization this way (Durable keeps
+/// an activity's error type, but not the cause chain of a failed sub-orchestration).
+/// </summary>
+public sealed record RenderSegmentsResult(int BatchIndex, IReadOnlyList<RenderSegmentResult> Segments, IReadOnlyList<int> FailedSegments, SegmentFailure? FirstFailure);
+
+/// <summary>A segment that failed after its retries; the details without a stack trace (kept small).</summary>
+public sealed record SegmentFailure(int SegmentIndex, WorkflowFailureDetails Failure);
+
+/// <summary>
+/// Renders one batch of segments in parallel (one RenderSegment activity each) and reports progress as its
+/// custom status. Waits for every segment and returns failures as data, so finished segments are stored for a
+/// resume and the parent sees each failure's type whatever the host.
+/// </summary>
+public static class RenderSegmentsWorkflow
+{
+    public static async Task<RenderSegmentsResult> RunAsync(IWorkflowContext context, RenderSegmentsInput input)
+    {
+        var options = new WorkflowTaskOptions(input.Retry ?? WorkflowRetryPolicy.Default);
+        var calls = new Dictionary<Task<RenderSegmentResult>, int>();
+        var pending = new List<Task<RenderSegmentResult>>(input.SegmentCount);
+        for (var i = 0; i < input.SegmentCount; i++)
+        {
+            var index = input.FirstSegment + i;
+            var call = context.CallActivityAsync<RenderSegmentResult>(ActivityNames.RenderSegment,
+                new RenderSegmentInput(input.JobId, index, input.PlanBlob, input.VideoBlob, input.SourceLatentBlob,
+                    input.AudioFeaturesBlob, input.ModelsDir, input.FaceSelection), options);
+            calls[call] = i;
+            pending.Add(call);
+        }
+
+        var results = new RenderSegmentResult?[input.SegmentCount];
+        var failed = new List<int>();
+        SegmentFailure? first = null;
+        var done = 0;
+        while (pending.Count > 0)
+        {
+            var finished = await Task.WhenAny(pending);
+            pending.Remove(finished);
+            var i = calls[finished];
+            try
+            {
+                results[i] = await finished;
+            }
+            catch (WorkflowTaskFailedException ex)
+            {
+                var index = input.FirstSegment + i;
+                failed.Add(index);
+                if (first is null || index < first.SegmentIndex) first = new SegmentFailure(index, WithoutStackTraces(ex.FailureDetails));
+            }
+            context.SetCustomStatus(new JobStatus(JobStatus.Rendering, ++done, input.SegmentCount, 0, 0));
+        }
+        failed.Sort();
+        return new RenderSegmentsResult(input.BatchIndex, results.Where(r => r is not null).Select(r => r!).ToArray(), failed, first);
+    }
+
+    private static WorkflowFailureDetails WithoutStackTraces(WorkflowFailureDetails failure) =>
+        failure with { StackTrace = null, InnerFailure = failure.InnerFailure is { } inner ? WithoutStackTraces(inner) : null };
+}
