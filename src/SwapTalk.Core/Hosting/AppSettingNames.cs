@@ -12,13 +12,14 @@ namespace SwapTalk.Core.Hosting;
 /// </remarks>
 public static class AppSettingNames
 {
-    // Pipeline core (kernels read these wherever they run).
-    public const string OrtLibrary = "SWAPTALK_ORT_LIBRARY";
-    public const string ExecutionProvider = "SWAPTALK_EXECUTION_PROVIDER";
-    public const string CudaDeviceId = "SWAPTALK_CUDA_DEVICE_ID";
-    public const string ModelsDir = "SWAPTALK_MODELS_DIR";
-    public const string Ffmpeg = "SWAPTALK_FFMPEG";
-    public const string Ffprobe = "SWAPTALK_FFPROBE";
+    // Pipeline core: the kernels own these names (they read them wherever they run); listed here
+    // so the catalog and the deployment checks see every setting.
+    public const string OrtLibrary = Inference.OrtSettings.LibraryVariable;
+    public const string ExecutionProvider = Inference.OrtSettings.ExecutionProviderVariable;
+    public const string CudaDeviceId = Inference.OrtSettings.CudaDeviceIdVariable;
+    public const string ModelsDir = Models.ModelCatalog.DirectoryVariable;
+    public const string Ffmpeg = Media.MediaTools.FfmpegVariable;
+    public const string Ffprobe = Media.MediaTools.FfprobeVariable;
 
     // Job data store: the blob-store adapter and the inbox blob trigger share this connection.
     public const string StorageConnection = "SwapTalkStorage";
