@@ -32,6 +32,9 @@ public static class FaceTrackData
 
     public static MediaEngine Engine { get; } = MediaEngine.FromEnvironment();
 
+    /// <summary>The shared YuNet session (for tests that call the detector directly).</summary>
+    public static InferenceSession DetectorSession => Sessions.Value.Detector;
+
     /// <summary>The tracker with default options over the shared sessions (thread-safe, shared by tests).</summary>
     public static FaceTracker Tracker => DefaultTracker.Value;
 
