@@ -50,14 +50,17 @@ public sealed class FaceTracker : IDisposable
         _ownedLandmarker = landmarkerSession;
     }
 
-    /// <summary>Opens the catalog's face_detector and face_landmarker models (checked against the manifest); the tracker owns them.</summary>
+    /// <summary>
+    /// Opens the catalog's face_detector and face_landmarker models (checked against the manifest, see
+    /// <see cref="TrackerModels"/>); the tracker owns them.
+    /// </summary>
     public static FaceTracker Open(ModelCatalog catalog, FaceTrackOptions? options = null)
     {
-        var detector = catalog.Open(StageNames.FaceDetector);
+        var detector = TrackerModels.OpenDetector(catalog);
         InferenceSession? landmarker = null;
         try
         {
-            landmarker = catalog.Open(StageNames.FaceLandmarker);
+            landmarker = TrackerModels.OpenLandmarker(catalog);
             return new FaceTracker(detector, landmarker, options, owned: true);
         }
         catch
