@@ -66,6 +66,24 @@ public class FaceTrackerApiTests
     }
 
     [Fact]
+    public async Task One_tracker_builds_several_segments_at_once_with_the_same_results()
+    {
+        var frames = await FaceTrackData.Frames("pwij3p");
+        var whole = await FaceTrackData.WholeClip("pwij3p");
+        var tracker = FaceTrackData.Tracker;
+        FrameRange[] segments = [new(0, 25), new(25, 50), new(50, 75)];
+        var tracks = await Task.WhenAll(segments.Select(s => Task.Run(() =>
+        {
+            using var builder = tracker.Begin(s, 75);
+            for (var t = builder.Input.Start; t < builder.Input.End; t++) builder.Add(t, frames[t]);
+            return builder.Build();
+        })));
+        foreach (var track in tracks)
+            foreach (var f in track.Items)
+                FaceTrackData.Fingerprint(f).Should().Be(FaceTrackData.Fingerprint(whole[f.Index]), $"frame {f.Index}");
+    }
+
+    [Fact]
     public void Open_takes_both_models_from_a_catalog_and_names_a_missing_one()
     {
         using var dir = new TempDir();
