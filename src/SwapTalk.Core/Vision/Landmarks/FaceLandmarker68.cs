@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
@@ -49,13 +50,22 @@ public sealed class FaceLandmarker68
             throw new ArgumentOutOfRangeException(nameof(face), $"face box {face} lies outside the {frame.Width}x{frame.Height} frame");
         using var patch = new PixelBuffer(_size, _size, frame.Order, pooled: true);
         Resize.Run(frame, crop, patch, RectI.Of(patch));
-        var tensor = new float[3 * _size * _size];
-        TensorLayout.ToNchw(patch, tensor, Normalization);
-        using var result = _session.Run([TensorInput.Of(InputName, tensor, 1, 3, _size, _size)], OutputName);
-        var values = result[0].GetSpan<float>();
-        var points = new Vector2[Points];
-        for (var i = 0; i < Points; i++)
-            points[i] = new Vector2(crop.X + values[2 * i] * crop.Width, crop.Y + values[2 * i + 1] * crop.Height);
-        return points;
+        // Called once per frame on the hot path: the input tensor comes from the pool, not the GC heap.
+        var length = 3 * _size * _size;
+        var tensor = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            TensorLayout.ToNchw(patch, tensor, Normalization);
+            using var result = _session.Run([TensorInput.Of(InputName, (ReadOnlyMemory<float>)tensor.AsMemory(0, length), 1, 3, _size, _size)], OutputName);
+            var values = result[0].GetSpan<float>();
+            var points = new Vector2[Points];
+            for (var i = 0; i < Points; i++)
+                points[i] = new Vector2(crop.X + values[2 * i] * crop.Width, crop.Y + values[2 * i + 1] * crop.Height);
+            return points;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(tensor);
+        }
     }
 }
