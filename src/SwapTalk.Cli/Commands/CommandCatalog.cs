@@ -11,6 +11,7 @@ internal static class CommandCatalog
         yield return Bench.BenchCommand.Create();
         yield return ModelsCommand.Create();
         yield return MediaCommandGroup.Create();
+        yield return InspectCommand.Create();
     }
 }
 
