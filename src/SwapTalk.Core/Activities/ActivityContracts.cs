@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using SwapTalk.Core.Jobs;
 
 namespace SwapTalk.Core.Activities;

@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using System.Text.Json.Serialization;
 using SwapTalk.Core.Jobs;
 

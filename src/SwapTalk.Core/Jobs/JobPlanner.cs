@@ -1,3 +1,4 @@
+using SwapTalk.Core.Media;
 namespace SwapTalk.Core.Jobs;
 
 /// <summary>
