@@ -96,6 +96,9 @@ public sealed record JobPlan
     public required int FaceTrackContextFrames { get; init; }
     public required IReadOnlyList<SegmentSpec> Segments { get; init; }
 
+    /// <summary>How segments and the output are encoded (the job's option, kept with the plan every segment reads).</summary>
+    public OutputQuality Quality { get; init; } = new();
+
     [JsonIgnore] public FrameMapping Mapping => new(FrameRule, SourceFrameCount);
     [JsonIgnore] public TimeSpan OutputDuration => FrameRate.FrameTime(OutputFrameCount);
 

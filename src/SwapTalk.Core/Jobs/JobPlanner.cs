@@ -86,6 +86,7 @@ public static class JobPlanner
             AudioFeatureCount = featureCount,
             FaceTrackContextFrames = options.FaceTrackContextFrames,
             Segments = segments,
+            Quality = options.Quality ?? new OutputQuality(),
         };
     }
 
