@@ -11,6 +11,8 @@ internal static class CommandCatalog
         yield return Bench.BenchCommand.Create();
         yield return ModelsCommand.Create();
         yield return MediaCommandGroup.Create();
+        yield return InspectCommand.Create();
+        yield return DubCommand.Create();
     }
 }
 

@@ -47,7 +47,7 @@ public readonly record struct SmoothedPoints(Vector2[]? Points, TrackPointSource
 /// each read C frames of context compute identical bits on shared frames, on any machine.
 /// </para>
 /// Rules, in order: (1) gaps of at most MaxGapFrames missing frames between two detections are
-/// filled linearly; (2) neighbouring frames whose faces jump (MaxJump) are cut apart; (3) each frame
+/// filled linearly, unless a frame in the gap is marked as holding no face at all; (2) neighbouring frames whose faces jump (MaxJump) are cut apart; (3) each frame
 /// with a face is fitted from the frames of its own run within +-Radius; at a run's first or last frame
 /// the fit is at most linear. Frames without a face pass through.
 /// </summary>
@@ -88,9 +88,14 @@ public sealed class TrackSmoother
     /// Smooths the output frames [<paramref name="outputStart"/>, <paramref name="outputEnd"/>) of a clip of
     /// <paramref name="clipFrameCount"/> frames. <paramref name="observations"/>[i] is frame
     /// <paramref name="windowStart"/> + i (null: no face) and must cover <see cref="InputRange"/>.
+    /// <paramref name="keepEmpty"/>[i] (optional, same length) marks a frame known to hold no face at all
+    /// (a black frame, a cut away): a gap holding such a frame is never filled.
     /// </summary>
-    public SmoothedPoints[] Smooth(IReadOnlyList<Vector2[]?> observations, int windowStart, int clipFrameCount, int outputStart, int outputEnd)
+    public SmoothedPoints[] Smooth(IReadOnlyList<Vector2[]?> observations, int windowStart, int clipFrameCount, int outputStart, int outputEnd,
+        IReadOnlyList<bool>? keepEmpty = null)
     {
+        if (keepEmpty is not null && keepEmpty.Count != observations.Count)
+            throw new ArgumentException($"keepEmpty has {keepEmpty.Count} flags for {observations.Count} observations", nameof(keepEmpty));
         var (needStart, needEnd) = InputRange(outputStart, outputEnd, clipFrameCount);
         var windowEnd = windowStart + observations.Count;
         if (windowStart > needStart || windowEnd < needEnd)
@@ -103,12 +108,14 @@ public sealed class TrackSmoother
         var n = needEnd - needStart;
         var filled = new Vector2[]?[n];
         var source = new TrackPointSource[n];
+        var barrier = new bool[n];
         for (var i = 0; i < n; i++)
         {
             filled[i] = observations[needStart - windowStart + i];
             source[i] = filled[i] is null ? TrackPointSource.None : TrackPointSource.Detected;
+            barrier[i] = filled[i] is null && keepEmpty is not null && keepEmpty[needStart - windowStart + i];
         }
-        FillGaps(filled, source, pointCount);
+        FillGaps(filled, source, barrier, pointCount);
         var breakBefore = new bool[n]; // breakBefore[i]: frames i-1 and i belong to different runs
         for (var i = 1; i < n; i++)
             breakBefore[i] = filled[i - 1] is null || filled[i] is null || IsJump(filled[i - 1]!, filled[i]!, 1);
@@ -142,15 +149,17 @@ public sealed class TrackSmoother
         return result;
     }
 
-    /// <summary>Linear fill of short gaps between two detections that do not jump apart.</summary>
-    private void FillGaps(Vector2[]?[] filled, TrackPointSource[] source, int pointCount)
+    /// <summary>Linear fill of short gaps between two detections that do not jump apart and hold no barrier frame.</summary>
+    private void FillGaps(Vector2[]?[] filled, TrackPointSource[] source, bool[] barrier, int pointCount)
     {
         var last = -1;
+        var lastBarrier = -1;
         for (var i = 0; i < filled.Length; i++)
         {
+            if (barrier[i]) lastBarrier = i;
             if (source[i] != TrackPointSource.Detected) continue;
             var gap = i - last - 1;
-            if (last >= 0 && gap > 0 && gap <= Options.MaxGapFrames && !IsJump(filled[last]!, filled[i]!, gap + 1))
+            if (last >= 0 && gap > 0 && gap <= Options.MaxGapFrames && lastBarrier < last && !IsJump(filled[last]!, filled[i]!, gap + 1))
             {
                 for (var j = last + 1; j < i; j++)
                 {
