@@ -85,6 +85,35 @@ public class DurableMappingTests
     }
 
     [Fact]
+    public async Task Workflows_run_from_the_catalog_with_their_declared_output_type()
+    {
+        var catalog = WorkflowCatalog.Default.With<WriteReportResult, WriteReportResult>("Echo", (context, input) =>
+            Task.FromResult(input with { ReportBlob = $"{input.ReportBlob} from {context.InstanceId}" }));
+        var context = new InputOnlyContext(new WriteReportResult("r"));
+        (await DurableMapping.RunWorkflowAsync<WriteReportResult>(catalog, "Echo", context)).Should().Be(new WriteReportResult("r from job-1"));
+
+        var wrong = () => DurableMapping.RunWorkflowAsync<string>(catalog, "Echo", context);
+        await wrong.Should().ThrowAsync<InvalidOperationException>().WithMessage("*'Echo' returns WriteReportResult, but the host declares String*");
+        var unknown = () => DurableMapping.RunWorkflowAsync<string>(catalog, "Nope", context);
+        await unknown.Should().ThrowAsync<UnknownWorkflowTaskException>();
+    }
+
+    /// <summary>A context that only hands out an input: enough for a workflow that calls nothing.</summary>
+    private sealed class InputOnlyContext(object input) : IWorkflowContext
+    {
+        public string Name => "Echo";
+        public string InstanceId => "job-1";
+        public DateTime CurrentUtcDateTime => DateTime.UnixEpoch;
+        public bool IsReplaying => false;
+        public T? GetInput<T>() => (T)input;
+        public Task<TResult> CallActivityAsync<TResult>(string name, object? input = null, WorkflowTaskOptions? options = null) => throw new NotSupportedException();
+        public Task<TResult> CallSubWorkflowAsync<TResult>(string name, string? instanceId = null, object? input = null, WorkflowTaskOptions? options = null) => throw new NotSupportedException();
+        public Task CreateTimer(DateTime fireAt, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public void SetCustomStatus(object? customStatus) => throw new NotSupportedException();
+        public Guid NewGuid() => throw new NotSupportedException();
+    }
+
+    [Fact]
     public void The_instance_id_is_read_from_binding_data_in_any_form_the_host_sends()
     {
         DurableMapping.InstanceIdOf(new Dictionary<string, object?> { ["instanceId"] = "api-1" }).Should().Be("api-1");

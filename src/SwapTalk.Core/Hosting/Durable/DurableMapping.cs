@@ -43,6 +43,18 @@ public static class DurableMapping
     }
 
     /// <summary>
+    /// Runs a catalog workflow for a host's orchestration trigger. The output type is checked against the
+    /// registration, so a function declared with the wrong return type fails with both names.
+    /// </summary>
+    public static async Task<TOutput> RunWorkflowAsync<TOutput>(WorkflowCatalog catalog, string name, IWorkflowContext context)
+    {
+        var definition = catalog.Get(name);
+        if (definition.OutputType != typeof(TOutput))
+            throw new InvalidOperationException($"workflow '{name}' returns {definition.OutputType.Name}, but the host declares {typeof(TOutput).Name}");
+        return (TOutput)(await definition.RunAsync(context))!;
+    }
+
+    /// <summary>
     /// Runs a registered activity for a host trigger: the typed input as bound by the host, the instance id from the
     /// trigger's binding data, a span like the local executor's. Types are checked against the registration so a
     /// wiring mistake fails with both names instead of an invalid cast.

@@ -51,13 +51,20 @@ public static class StoredBlobMetadata
 {
     public const string Sha256Key = "swaptalk_sha256";
 
-    /// <summary>The metadata to send: the caller's (validated) plus the content hash.</summary>
+    /// <summary>Checks a caller's metadata before any byte is sent: the store's rules, and no reserved key.</summary>
     /// <exception cref="ArgumentException">Invalid metadata, or a caller key that is reserved.</exception>
-    public static Dictionary<string, string> ForWrite(IReadOnlyDictionary<string, string>? metadata, string sha256)
+    public static void Validate(IReadOnlyDictionary<string, string>? metadata)
     {
         BlobMetadata.Validate(metadata);
         if (metadata is not null && metadata.ContainsKey(Sha256Key))
             throw new ArgumentException($"blob metadata key '{Sha256Key}' is reserved for the store", nameof(metadata));
+    }
+
+    /// <summary>The metadata to send: the caller's (validated) plus the content hash.</summary>
+    /// <exception cref="ArgumentException">Invalid metadata, or a caller key that is reserved.</exception>
+    public static Dictionary<string, string> ForWrite(IReadOnlyDictionary<string, string>? metadata, string sha256)
+    {
+        Validate(metadata);
         var stored = new Dictionary<string, string>(StringComparer.Ordinal);
         if (metadata is not null)
             foreach (var (key, value) in metadata) stored[key] = value;
