@@ -25,6 +25,13 @@ public class TriggerInstanceIdTests
     }
 
     [Fact]
+    public void The_inbox_id_is_the_documented_hash_so_a_caller_can_compute_it()
+    {
+        // docs/azure.md: "inbox-" + 20 hex of sha256("17:swaptalk-inbox-v1\n{len}:{name}\n{len}:{etag}\n").
+        TriggerInstanceIds.FromInboxBlob("alice/job.json", "\"0x8DC01\"").Should().Be("inbox-ae595106430f7ed7935e");
+    }
+
+    [Fact]
     public void Parts_cannot_run_into_each_other()
     {
         TriggerInstanceIds.FromInboxBlob("a/b", "c").Should().NotBe(TriggerInstanceIds.FromInboxBlob("a", "b/c"));
