@@ -88,19 +88,20 @@ public sealed class BatchRunner(
     {
         var limiter = new StartRateLimiter(options.StartsPerMinute, Math.Min(options.StartsPerMinute, options.MaxStartsPerRun), _time);
         var budget = new StartBudget(options.MaxStartsPerRun);
-        var names = new List<string>();
+        var found = new List<BlobItem>();
         await foreach (var item in batches.ListAsync("", cancellationToken))
-            if (BatchManifest.IsBatchManifest(item.Name)) names.Add(item.Name);
+            if (BatchManifest.IsBatchManifest(item.Name)) found.Add(item);
 
         var reports = new List<BatchReport>();
-        foreach (var name in names)
-            if (await RunBatchAsync(name, instances, limiter, budget, cancellationToken) is { } report) reports.Add(report);
+        foreach (var batch in found)
+            if (await RunBatchAsync(batch, instances, limiter, budget, cancellationToken) is { } report) reports.Add(report);
         return new BatchRunSummary(reports);
     }
 
     /// <returns>The report written, or null when the batch was already complete.</returns>
-    private async Task<BatchReport?> RunBatchAsync(string name, IJobInstances instances, StartRateLimiter limiter, StartBudget budget, CancellationToken cancellationToken)
+    private async Task<BatchReport?> RunBatchAsync(BlobItem batch, IJobInstances instances, StartRateLimiter limiter, StartBudget budget, CancellationToken cancellationToken)
     {
+        var name = batch.Name;
         var reportName = BatchManifest.ReportName(name);
         var previous = await ReadReportAsync(reportName, cancellationToken);
         byte[]? content;
@@ -108,8 +109,9 @@ public sealed class BatchRunner(
             content = await BoundedRead.ReadAsync(stream, options.MaxBatchBytes, cancellationToken);
         if (content is null)
         {
-            var size = (await batches.GetPropertiesAsync(name, cancellationToken))?.ContentLength;
-            var version = $"oversize-{size}";
+            // The listed size, not the blob's properties: those would hash the whole oversized file.
+            var size = batch.ContentLength;
+            var version = $"oversize-{size}-{batch.LastModified.UtcTicks}";
             if (previous is { Complete: true } && previous.Version == version) return null;
             return await WriteReportAsync(reportName, new BatchReport
             {
