@@ -59,8 +59,9 @@ public sealed record PipelineOptions
 /// </summary>
 public sealed class PipelineServices : IDisposable
 {
-    private readonly ConcurrentDictionary<string, Lazy<PipelineModels>> _models = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), Lazy<Task<MediaInfo>>> _probes = new();
+    private readonly ConcurrentDictionary<string, Lazy<PipelineModels>> _models;
+    private readonly ConcurrentDictionary<(string Path, long Length, DateTime Modified), Lazy<Task<MediaInfo>>> _probes;
+    private readonly bool _ownsModels;
 
     /// <param name="modelsDirectory">
     /// The models folder on this worker. When set, activities load models from it whatever their input names (a
@@ -75,7 +76,24 @@ public sealed class PipelineServices : IDisposable
         ModelsDirectory = modelsDirectory is null ? null : Path.GetFullPath(modelsDirectory);
         Loggers = loggers ?? NullLoggerFactory.Instance;
         Options = options ?? new PipelineOptions();
+        _models = new(StringComparer.Ordinal);
+        _probes = new();
+        _ownsModels = true;
     }
+
+    private PipelineServices(PipelineServices shared, IBlobStore store)
+        : this(store, shared.Media, shared.Runtime, shared.ModelsDirectory, shared.Loggers, shared.Options)
+    {
+        _models = shared._models;
+        _probes = shared._probes;
+        _ownsModels = false;
+    }
+
+    /// <summary>
+    /// The same services over another blob store, sharing the opened models and probes (one process serving several
+    /// stores or jobs folders). The original keeps ownership: disposing the copy closes nothing.
+    /// </summary>
+    public PipelineServices WithStore(IBlobStore store) => new(this, store ?? throw new ArgumentNullException(nameof(store)));
 
     public IBlobStore Store { get; }
     public MediaEngine Media { get; }
@@ -150,6 +168,7 @@ public sealed class PipelineServices : IDisposable
 
     public void Dispose()
     {
+        if (!_ownsModels) return;
         foreach (var lazy in _models.Values)
             if (lazy.IsValueCreated) lazy.Value.Dispose();
         _models.Clear();

@@ -60,9 +60,9 @@ public sealed class AudioFeatureStage(MediaTools tools, LatentModels models, Aud
         await using var output = new FileStream(outputPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
         await output.WriteAsync(AudioFeatureFile.Header(spec.FeatureDim, 0, spec.FeatureRate), cancellationToken);
 
-        // Samples of features [bufferFirstFeature ...) are in buffer[0 .. filled).
+        // Samples of features [bufferFirstFeature ...) are in memory[0 .. filled).
         var capacity = (chunkFeatures + 2 * context + 1) * hop;
-        var buffer = new float[capacity];
+        var memory = AlignedMemory.Floats(capacity); // chunks start on hop boundaries, so every chunk is aligned too
         var filled = 0;
         long bufferFirstFeature = 0;
         long totalSamples = 0;
@@ -81,7 +81,7 @@ public sealed class AudioFeatureStage(MediaTools tools, LatentModels models, Aud
             float[] features;
             int count;
             using (clock.Measure(PipelineStages.AudioEncode))
-                features = models.EncodeAudio(buffer.AsMemory(startSample, endSample - startSample), out count);
+                features = models.EncodeAudio(memory.Slice(startSample, endSample - startSample), out count);
             var dim = spec.FeatureDim;
             var rows = new float[(keepTo - keepFrom) * dim];
             for (var f = keepFrom; f < keepTo; f++)
@@ -98,7 +98,7 @@ public sealed class AudioFeatureStage(MediaTools tools, LatentModels models, Aud
         void Drop(long features)
         {
             var samples = (int)Math.Min(filled, features * hop);
-            Array.Copy(buffer, samples, buffer, 0, filled - samples);
+            memory.Span[samples..filled].CopyTo(memory.Span);
             filled -= samples;
             bufferFirstFeature += features;
         }
@@ -114,7 +114,7 @@ public sealed class AudioFeatureStage(MediaTools tools, LatentModels models, Aud
                 if (n == 0) break;
                 var have = carry + n;
                 var whole = have / 4;
-                MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, whole * 4)).CopyTo(buffer.AsSpan(filled));
+                MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, whole * 4)).CopyTo(memory.Span[filled..]);
                 filled += whole;
                 totalSamples += whole;
                 carry = have - whole * 4;

@@ -77,13 +77,17 @@ public sealed class LatentModels : IDisposable
 
     public AudioFeatureSpec AudioFeatures => Manifest.AudioFeatures;
 
-    /// <summary>Encodes aligned faces (each <see cref="ImageSize"/> square) into <paramref name="latents"/> ([N, C, H, W]).</summary>
-    public void Encode(IReadOnlyList<PixelBuffer> faces, float[] scratch, Span<float> latents)
+    /// <summary>
+    /// Encodes aligned faces (each <see cref="ImageSize"/> square) into <paramref name="latents"/> ([N, C, H, W]).
+    /// Scratch buffers passed to these methods should come from <see cref="AlignedMemory.Floats"/> (bit-reproducible results).
+    /// </summary>
+    public void Encode(IReadOnlyList<PixelBuffer> faces, Memory<float> scratch, Span<float> latents)
     {
         var n = faces.Count;
         if (n == 0) return;
         CheckLength(latents.Length, n * LatentValues, "latents");
-        var images = scratch.AsMemory(0, n * ImageValues);
+        CheckLength(scratch.Length, n * ImageValues, "image scratch");
+        var images = scratch[..(n * ImageValues)];
         for (var i = 0; i < n; i++)
         {
             if (faces[i].Width != ImageSize || faces[i].Height != ImageSize)
@@ -95,11 +99,12 @@ public sealed class LatentModels : IDisposable
     }
 
     /// <summary>The source identity (one latent) onto each of <paramref name="count"/> target latents.</summary>
-    public void Swap(ReadOnlyMemory<float> source, ReadOnlyMemory<float> targets, int count, Span<float> swapped, float[] scratch)
+    public void Swap(ReadOnlyMemory<float> source, ReadOnlyMemory<float> targets, int count, Span<float> swapped, Memory<float> scratch)
     {
         if (count == 0) return;
         CheckLength(source.Length, LatentValues, "source latent");
-        var sources = scratch.AsMemory(0, count * LatentValues);
+        CheckLength(scratch.Length, count * LatentValues, "source scratch");
+        var sources = scratch[..(count * LatentValues)];
         for (var i = 0; i < count; i++) source.Span.CopyTo(sources.Span.Slice(i * LatentValues, LatentValues));
         using var result = _swapper.Run([Latent("source", sources, count), Latent("target", targets[..(count * LatentValues)], count)], "swapped");
         result[0].GetSpan<float>().CopyTo(swapped);
@@ -142,7 +147,7 @@ public sealed class LatentModels : IDisposable
             TensorLayout.FromNchw(images.Slice(i * ImageValues, ImageValues), faces[i], _decoderPixels);
     }
 
-    /// <summary>Speech (16 kHz mono in [-1, 1]) to features [T, D] at the manifest's feature rate.</summary>
+    /// <summary>Speech (16 kHz mono in [-1, 1], 64-byte aligned for reproducible sums) to features [T, D] at the manifest's feature rate.</summary>
     public float[] EncodeAudio(ReadOnlyMemory<float> waveform, out int featureCount)
     {
         using var result = _audio.Run([TensorInput.Of<float>("waveform", waveform, 1, waveform.Length)], "features");

@@ -69,7 +69,7 @@ public sealed class PortraitStage(MediaEngine media, PipelineModels models)
         using var crop = new PixelBuffer(models.Latent.ImageSize, models.Latent.ImageSize, portrait.Order, pooled: true);
         FfhqAlignment.Extract(portrait, alignment, crop);
         var latent = new float[models.Latent.LatentValues];
-        models.Latent.Encode([crop], new float[models.Latent.ImageValues], latent);
+        models.Latent.Encode([crop], AlignedMemory.Floats(models.Latent.ImageValues), latent);
         return new PortraitFace(portrait.Width, portrait.Height, faces.Count, face, alignment, latent);
     }
 }

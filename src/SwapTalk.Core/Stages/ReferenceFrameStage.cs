@@ -38,10 +38,10 @@ public sealed class ReferenceFrameStage(MediaEngine media, PipelineModels models
             await foreach (var frame in media.ReadFramesAsync(video, new FrameRange(first.Index, first.Index + 1), new FrameReadOptions { Order = ColorOrder.Bgr }, cancellationToken))
                 using (frame)
                     FfhqAlignment.Extract(frame.Image, first.Face!, crop);
-            var target = new float[latent.LatentValues];
-            latent.Encode([crop], new float[latent.ImageValues], target);
+            var target = AlignedMemory.Floats(latent.LatentValues);
+            latent.Encode([crop], AlignedMemory.Floats(latent.ImageValues), target.Span);
             var swapped = new float[latent.LatentValues];
-            latent.Swap(sourceLatent, target, 1, swapped, new float[latent.LatentValues]);
+            latent.Swap(sourceLatent, target, 1, swapped, AlignedMemory.Floats(latent.LatentValues));
             return new ReferenceFace(first.Index, swapped);
         }
         return null;

@@ -183,10 +183,10 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
                 Vision.Alignment.FfhqAlignment.Extract(frames[faces[m].Slot], faces[m].Track.Face!, used[m]);
 
         using (clock.Measure(PipelineStages.Encode, n))
-            latent.Encode(used, tensors.Images, tensors.Targets.AsSpan(0, n * lv));
+            latent.Encode(used, tensors.Images, tensors.Targets.Span[..(n * lv)]);
 
         using (clock.Measure(PipelineStages.Swap, n))
-            latent.Swap(job.Latents.Source, tensors.Targets, n, tensors.Swapped.AsSpan(0, n * lv), tensors.Sources);
+            latent.Swap(job.Latents.Source, tensors.Targets, n, tensors.Swapped.Span[..(n * lv)], tensors.Sources);
 
         using (clock.Measure(PipelineStages.Sync, n))
         {
@@ -194,9 +194,9 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
             var reference = job.Plan.Mode == JobMode.SelfDriven ? job.Latents.Reference : null;
             for (var m = 0; m < n; m++)
             {
-                var slice = tensors.References.AsSpan(m * lv, lv);
+                var slice = tensors.References.Span.Slice(m * lv, lv);
                 if (reference is not null) reference.CopyTo(slice);
-                else tensors.Swapped.AsSpan(m * lv, lv).CopyTo(slice);
+                else tensors.Swapped.Span.Slice(m * lv, lv).CopyTo(slice);
             }
             FillAudio(job, faces, tensors.Audio);
             latent.SyncLips(tensors.Swapped, tensors.References, tensors.Audio, n);
@@ -211,7 +211,7 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
     }
 
     /// <summary>Each face's audio window from its output frame's presentation time (zeros beyond the track's ends).</summary>
-    private void FillAudio(SegmentRenderJob job, List<(int Slot, int Output, FaceTrackFrame Track)> faces, float[] windows)
+    private void FillAudio(SegmentRenderJob job, List<(int Slot, int Output, FaceTrackFrame Track)> faces, Memory<float> windows)
     {
         var window = models.Latent.Window;
         var audio = job.Audio;
@@ -223,7 +223,7 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         for (var m = 0; m < faces.Count; m++)
         {
             var indices = window.Indices(rate.FrameSeconds(faces[m].Output), duration, audio.TrackFeatures);
-            var dst = windows.AsSpan(m * size, size);
+            var dst = windows.Span.Slice(m * size, size);
             for (var w = 0; w < window.Length; w++)
             {
                 var row = dst.Slice(w * window.FeatureDim, window.FeatureDim);
@@ -250,14 +250,14 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         return false;
     }
 
-    /// <summary>The float tensors of one batch, allocated once per segment.</summary>
+    /// <summary>The float tensors of one batch, allocated once per segment, each on a 64-byte boundary (see <see cref="AlignedMemory"/>).</summary>
     private sealed class BatchTensors(LatentModels latent, int batch)
     {
-        public float[] Images { get; } = new float[batch * latent.ImageValues];
-        public float[] Targets { get; } = new float[batch * latent.LatentValues];
-        public float[] Sources { get; } = new float[batch * latent.LatentValues];
-        public float[] Swapped { get; } = new float[batch * latent.LatentValues];
-        public float[] References { get; } = new float[batch * latent.LatentValues];
-        public float[] Audio { get; } = new float[batch * latent.Window.Length * latent.Window.FeatureDim];
+        public Memory<float> Images { get; } = AlignedMemory.Floats(batch * latent.ImageValues);
+        public Memory<float> Targets { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
+        public Memory<float> Sources { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
+        public Memory<float> Swapped { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
+        public Memory<float> References { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
+        public Memory<float> Audio { get; } = AlignedMemory.Floats(batch * latent.Window.Length * latent.Window.FeatureDim);
     }
 }
