@@ -12,6 +12,7 @@ internal static class CommandCatalog
         yield return ModelsCommand.Create();
         yield return MediaCommandGroup.Create();
         yield return InspectCommand.Create();
+        yield return DubCommand.Create();
     }
 }
 

@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using SwapTalk.Core.Jobs;
 
 namespace SwapTalk.Core.Activities;
@@ -34,8 +35,8 @@ public sealed record JobInputBlobs(string Portrait, string Video, string? Audio)
     public string DrivingAudio => Audio ?? Video;
 }
 
-/// <summary>A model file the job used, for the report (and the job id).</summary>
-public sealed record ModelUse(string Name, string File, string Sha256);
+/// <summary>A model file the job used, for the report (and the job id); <paramref name="Probe"/>: a generated probe model, not trained weights.</summary>
+public sealed record ModelUse(string Name, string File, string Sha256, bool Probe = false);
 
 // PlanJob: probe the inputs, plan, store the plan as work/plan.json.
 public sealed record PlanJobInput(string JobId, JobInputBlobs Inputs, string ModelsDir, JobOptions Options) : IJobScoped;
@@ -53,10 +54,17 @@ public sealed record PlanJobResult(
     IReadOnlyList<ModelUse> Models,
     double Seconds);
 
-// PrepareSource: detect, align and VQ-encode the portrait once; store the source latent.
-public sealed record PrepareSourceInput(string JobId, string PortraitBlob, string ModelsDir, FaceSelection FaceSelection) : IJobScoped;
+/// <summary>
+/// PrepareSource: detect, align and VQ-encode the portrait once; for self-driven jobs also the lip syncer's fixed
+/// reference (the swapped first frame of the clip with a face), so every segment uses the same one. Both go into
+/// the source-latent blob. <paramref name="VideoBlob"/> and <paramref name="PlanBlob"/> name the clip and its plan
+/// (the plan says the mode); without them no reference is made and self-driven segments use their own frame.
+/// </summary>
+public sealed record PrepareSourceInput(string JobId, string PortraitBlob, string ModelsDir, FaceSelection FaceSelection,
+    string? VideoBlob = null, string? PlanBlob = null) : IJobScoped;
 
-public sealed record PrepareSourceResult(string SourceLatentBlob, int FacesFound, bool Reused, double Seconds);
+/// <param name="ReferenceFrame">The source frame the self-driven reference came from; null for cross-driven jobs (or no face in the clip).</param>
+public sealed record PrepareSourceResult(string SourceLatentBlob, int FacesFound, bool Reused, double Seconds, long? ReferenceFrame = null);
 
 // PrepareAudioFeatures: 16 kHz mono, the audio encoder over the whole track once; store the features.
 public sealed record PrepareAudioFeaturesInput(string JobId, string AudioBlob, string ModelsDir) : IJobScoped;
@@ -81,13 +89,19 @@ public sealed record RenderSegmentInput(
     string ModelsDir,
     FaceSelection FaceSelection) : ISegmentScoped;
 
-public sealed record RenderSegmentResult(int SegmentIndex, string SegmentBlob, int Frames, int FramesWithFace, bool Reused, double Seconds);
+/// <param name="Stages">Seconds per pipeline stage inside the segment (decode, track, align, encode, swap, sync, decode-vq, paste, write); null when reused.</param>
+public sealed record RenderSegmentResult(int SegmentIndex, string SegmentBlob, int Frames, int FramesWithFace, bool Reused, double Seconds,
+    IReadOnlyList<StageTiming>? Stages = null);
 
 /// <summary>Metadata keys a rendered segment blob carries, so a resumed job can report it without re-rendering.</summary>
 public static class SegmentMetadata
 {
     public const string Frames = "frames";
     public const string FramesWithFace = "frames_with_face";
+
+    /// <summary>The segment's blob name: work/segments/{index:D5} with the encoding's extension (.mkv lossless, .mp4 H.264).</summary>
+    public static string BlobName(string jobId, int index, OutputQuality quality) =>
+        Path.ChangeExtension(Storage.BlobNames.Segment(jobId, index), quality.Lossless ? ".mkv" : ".mp4");
 }
 
 // Stitch: concatenate the segments in order, mux the driving audio with the plan's policy, H.264/AAC MP4.

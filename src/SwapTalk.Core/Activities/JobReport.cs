@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using System.Text.Json.Serialization;
 using SwapTalk.Core.Jobs;
 
@@ -50,6 +51,21 @@ public sealed record JobReport
     public double? RenderFramesPerSecond { get; init; }
 
     public IReadOnlyList<StageTiming> Stages { get; init; } = [];
+
+    /// <summary>
+    /// The pipeline stages inside rendering (decode, track, align, encode, swap, sync, decode-vq, paste, write), summed
+    /// over the segments rendered in this run: Seconds is work, Calls the model or kernel calls, WallSeconds equals Seconds.
+    /// </summary>
+    public IReadOnlyList<StageTiming> RenderStages { get; init; } = [];
+
+    /// <summary>Faces the detector found in the portrait (the selected one was used).</summary>
+    public int? PortraitFaces { get; init; }
+
+    /// <summary>Self-driven: the source frame whose swapped face is the lip syncer's reference.</summary>
+    public long? ReferenceFrame { get; init; }
+
+    /// <summary>Things a reader should know (several faces in the portrait, probe models, ...).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
     public IReadOnlyList<ModelUse> Models { get; init; } = [];
     public JobFailure? Failure { get; init; }
 }

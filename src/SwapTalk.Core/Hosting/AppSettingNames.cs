@@ -37,6 +37,7 @@ public static class AppSettingNames
     // Trigger behaviour.
     public const string BatchSchedule = "SWAPTALK_BATCH_SCHEDULE";
     public const string BatchMaxStartsPerRun = "SWAPTALK_BATCH_MAX_STARTS_PER_RUN";
+    public const string BatchStartsPerMinute = "SWAPTALK_BATCH_STARTS_PER_MINUTE";
     public const string ResultUrlMinutes = "SWAPTALK_RESULT_URL_MINUTES";
     public const string MaxRequestBytes = "SWAPTALK_MAX_REQUEST_BYTES";
 
@@ -88,6 +89,7 @@ public static class AppSettingNames
 
         new(BatchSchedule, AppSettingSource.Deployment, "0 0 * * * *", "NCRONTAB schedule of the batch timer (six fields, UTC)"),
         new(BatchMaxStartsPerRun, AppSettingSource.Deployment, "20", "most jobs one timer run starts"),
+        new(BatchStartsPerMinute, AppSettingSource.Optional, "10", "most jobs the batch timer starts per minute (token bucket)"),
         new(ResultUrlMinutes, AppSettingSource.Deployment, "60", "lifetime of a result's read-only SAS URL"),
         new(MaxRequestBytes, AppSettingSource.Deployment, "65536", "largest accepted HTTP request body"),
 
@@ -172,9 +174,30 @@ public static class AppSettingSourceExtensions
     };
 }
 
-/// <summary>Function names that deployment assets refer to (the Event Grid webhook URL names the blob trigger).</summary>
+/// <summary>
+/// Names of the Functions app's trigger functions. Deployment assets refer to some (the Event Grid webhook URL names
+/// the blob trigger); the deployment tests check each one is a <c>[Function]</c> in src/SwapTalk.Functions.
+/// Orchestrator and activity functions are named by the workflow and activity names themselves.
+/// </summary>
 public static class HostFunctionNames
 {
     /// <summary>Blob trigger (Event Grid source) on job manifests in the inbox container.</summary>
     public const string InboxManifest = "InboxManifest";
+
+    /// <summary>Timer trigger that starts the jobs of batch manifests.</summary>
+    public const string BatchDubbing = "BatchDubbing";
+
+    /// <summary>HTTP: POST /api/jobs.</summary>
+    public const string StartJob = "StartJob";
+
+    /// <summary>HTTP: GET /api/jobs/{jobId}.</summary>
+    public const string GetJobStatus = "GetJobStatus";
+
+    /// <summary>HTTP: GET /api/jobs/{jobId}/result.</summary>
+    public const string GetJobResult = "GetJobResult";
+
+    /// <summary>HTTP: POST /api/jobs/{jobId}/cancel.</summary>
+    public const string CancelJob = "CancelJob";
+
+    public static IReadOnlyList<string> Triggers { get; } = [InboxManifest, BatchDubbing, StartJob, GetJobStatus, GetJobResult, CancelJob];
 }

@@ -1,3 +1,4 @@
+using SwapTalk.Core.Media;
 using System.Text.Json.Serialization;
 
 namespace SwapTalk.Core.Jobs;
@@ -94,6 +95,9 @@ public sealed record JobPlan
     public required int AudioFeatureCount { get; init; }
     public required int FaceTrackContextFrames { get; init; }
     public required IReadOnlyList<SegmentSpec> Segments { get; init; }
+
+    /// <summary>How segments and the output are encoded (the job's option, kept with the plan every segment reads).</summary>
+    public OutputQuality Quality { get; init; } = new();
 
     [JsonIgnore] public FrameMapping Mapping => new(FrameRule, SourceFrameCount);
     [JsonIgnore] public TimeSpan OutputDuration => FrameRate.FrameTime(OutputFrameCount);

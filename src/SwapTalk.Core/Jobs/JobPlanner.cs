@@ -1,3 +1,4 @@
+using SwapTalk.Core.Media;
 namespace SwapTalk.Core.Jobs;
 
 /// <summary>
@@ -85,6 +86,7 @@ public static class JobPlanner
             AudioFeatureCount = featureCount,
             FaceTrackContextFrames = options.FaceTrackContextFrames,
             Segments = segments,
+            Quality = options.Quality ?? new OutputQuality(),
         };
     }
 

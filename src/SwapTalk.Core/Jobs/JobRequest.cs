@@ -35,7 +35,11 @@ public enum FaceSelection
     [JsonStringEnumMemberName("most-confident")] MostConfident,
 }
 
-/// <summary>Final H.264 encode settings (libx264 CRF and preset).</summary>
+/// <summary>
+/// How the output is encoded. Default: H.264 (libx264 CRF and preset) segments joined by stream copy into an MP4
+/// with AAC audio. <see cref="Lossless"/>: FFV1 segments and a Matroska (.mkv) output that decodes to exactly the
+/// frames rendered (for verification, resume checks and further editing; large files).
+/// </summary>
 public sealed record OutputQuality
 {
     public static readonly IReadOnlyList<string> Presets =
@@ -44,6 +48,12 @@ public sealed record OutputQuality
     /// <summary>Constant rate factor, 0 (lossless) .. 51 (worst); 18 is visually transparent for most clips.</summary>
     public int Crf { get; init; } = 18;
     public string Preset { get; init; } = "medium";
+
+    /// <summary>FFV1 segments and a lossless .mkv output instead of H.264 in .mp4 (Crf and Preset then do not apply).</summary>
+    public bool Lossless { get; init; }
+
+    /// <summary>The output file's extension: ".mkv" when lossless, else ".mp4".</summary>
+    [JsonIgnore] public string OutputExtension => Lossless ? ".mkv" : ".mp4";
 }
 
 /// <summary>Per-job options; every field has a default, so <c>{}</c> is a valid options object.</summary>

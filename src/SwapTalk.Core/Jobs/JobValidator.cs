@@ -216,7 +216,12 @@ public sealed class JobValidator(JobLimits? limits = null, IJobInputInspector? i
     {
         var output = request.Output!;
         if (!CheckPath("output", output, errors)) return;
-        if (!output.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase))
+        if (request.Options?.Quality is { Lossless: true })
+        {
+            if (!output.EndsWith(".mkv", StringComparison.OrdinalIgnoreCase))
+                errors.Add(new("output", $"'{output}' must end in .mkv (lossless output is FFV1 in Matroska, which MP4 cannot hold)"));
+        }
+        else if (!output.EndsWith(".mp4", StringComparison.OrdinalIgnoreCase))
             errors.Add(new("output", $"'{output}' must end in .mp4 (the result is an H.264/AAC MP4)"));
         if (Directory.Exists(output))
         {

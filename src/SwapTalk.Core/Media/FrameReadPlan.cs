@@ -83,8 +83,8 @@ public sealed record FrameReadPlan
     public static long SlotOf(long pts, long startPts, Rational timeBase, Rational rate)
     {
         // (pts - start) * tb * rate in exact integer arithmetic (Int128: no overflow for any real stream).
-        Int128 num = (Int128)(pts - startPts) * timeBase.Num * rate.Num;
-        Int128 den = (Int128)timeBase.Den * rate.Den;
+        Int128 num = (Int128)(pts - startPts) * timeBase.Numerator * rate.Numerator;
+        Int128 den = (Int128)timeBase.Denominator * rate.Denominator;
         var twice = num * 2;
         var q = (twice + (num >= 0 ? den : -den)) / (den * 2);
         return (long)q;

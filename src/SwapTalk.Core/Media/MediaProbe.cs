@@ -215,11 +215,11 @@ public sealed class MediaProbe(MediaTools tools)
         Rational rate;
         if (!variable && video.NominalFrameRate.IsValid && median > 0
             && Math.Abs(video.NominalFrameRate.Value * median * video.TimeBase.Value - 1) < 0.01)
-            rate = video.NominalFrameRate.Reduce();
+            rate = video.NominalFrameRate;
         else if (average.IsValid)
             rate = average;
         else if (video.NominalFrameRate.IsValid)
-            rate = video.NominalFrameRate.Reduce();
+            rate = video.NominalFrameRate;
         else
             throw new MediaException(path, $"video stream {video.Index} has no usable frame rate") { IsBadInput = true };
 

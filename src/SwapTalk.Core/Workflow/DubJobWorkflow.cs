@@ -47,6 +47,7 @@ public static class DubJobWorkflow
         var stages = new List<StageTiming>();
         var step = ActivityNames.PlanJob;
         PlanJobResult? plan = null;
+        PrepareSourceResult? source = null;
         var segments = new List<RenderSegmentResult>();
         double? renderFps = null;
         try
@@ -61,11 +62,11 @@ public static class DubJobWorkflow
             context.SetCustomStatus(new JobStatus(JobStatus.Preparing, 0, plan.SegmentCount, 0, plan.OutputFrames));
             t0 = context.CurrentUtcDateTime;
             var sourceTask = context.CallActivityAsync<PrepareSourceResult>(ActivityNames.PrepareSource,
-                new PrepareSourceInput(jobId, input.Inputs.Portrait, input.ModelsDir, input.Options.FaceSelection), activity);
+                new PrepareSourceInput(jobId, input.Inputs.Portrait, input.ModelsDir, input.Options.FaceSelection, input.Inputs.Video, plan.PlanBlob), activity);
             var audioTask = context.CallActivityAsync<PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures,
                 new PrepareAudioFeaturesInput(jobId, input.Inputs.DrivingAudio, input.ModelsDir), activity);
             await Task.WhenAll(sourceTask, audioTask);
-            var source = await sourceTask;
+            source = await sourceTask;
             var audio = await audioTask;
             var prepareWall = Since(context, t0);
             stages.Add(new StageTiming("prepare-source", source.Seconds, prepareWall, 1));
@@ -119,7 +120,7 @@ public static class DubJobWorkflow
 
             step = ActivityNames.WriteReport;
             context.SetCustomStatus(new JobStatus(JobStatus.Reporting, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
-            var report = Report(context, input, started, plan, segments, stages, renderFps, JobOutcome.Succeeded, stitch.OutputBlob, null);
+            var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Succeeded, stitch.OutputBlob, null);
             var written = await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), activity);
             context.SetCustomStatus(new JobStatus(JobStatus.Done, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
             return new DubJobResult(jobId, stitch.OutputBlob, written.ReportBlob, stitch.Frames, report.FramesWithFace,
@@ -129,7 +130,7 @@ public static class DubJobWorkflow
         {
             var cause = ex.FailureDetails.RootCause;
             var failure = new JobFailure(step, cause.ErrorType, cause.ErrorMessage, !WorkflowRetryPolicy.IsRetryable(ex.FailureDetails));
-            var report = Report(context, input, started, plan, segments, stages, renderFps, JobOutcome.Failed, null, failure);
+            var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Failed, null, failure);
             try
             {
                 await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), activity);
@@ -146,7 +147,7 @@ public static class DubJobWorkflow
     private static double Since(IWorkflowContext context, DateTime start) => (context.CurrentUtcDateTime - start).TotalSeconds;
 
     private static JobReport Report(
-        IWorkflowContext context, DubJobInput input, DateTime started, PlanJobResult? plan, List<RenderSegmentResult> segments,
+        IWorkflowContext context, DubJobInput input, DateTime started, PlanJobResult? plan, PrepareSourceResult? source, List<RenderSegmentResult> segments,
         List<StageTiming> stages, double? renderFps, JobOutcome outcome, string? outputBlob, JobFailure? failure) => new()
         {
             JobId = input.JobId,
@@ -170,7 +171,29 @@ public static class DubJobWorkflow
             Stages = stages.ToArray(),
             Models = plan?.Models ?? [],
             Failure = failure,
+            RenderStages = RenderStages(segments),
+            PortraitFaces = source?.FacesFound,
+            ReferenceFrame = source?.ReferenceFrame,
+            Notes = Notes(plan, source),
         };
+
+    /// <summary>Per-stage work inside rendering, summed over segments in the order the first segment reported them.</summary>
+    private static StageTiming[] RenderStages(List<RenderSegmentResult> segments) =>
+        segments.OrderBy(s => s.SegmentIndex)
+            .SelectMany(s => s.Stages ?? [])
+            .GroupBy(t => t.Stage)
+            .Select(g => new StageTiming(g.Key, g.Sum(t => t.Seconds), g.Sum(t => t.WallSeconds), g.Sum(t => t.Calls)))
+            .ToArray();
+
+    private static string[] Notes(PlanJobResult? plan, PrepareSourceResult? source)
+    {
+        var notes = new List<string>();
+        if (source is { FacesFound: > 1 })
+            notes.Add($"the portrait shows {source.FacesFound} faces; the one the face selection picks was used");
+        if (plan is not null && plan.Models.Any(m => m.Probe))
+            notes.Add($"probe models ({string.Join(", ", plan.Models.Where(m => m.Probe).Select(m => m.Name))}): the output shows the data flow, not a trained face swap or lip sync");
+        return notes.ToArray();
+    }
 }
 
 /// <summary>A batch of consecutive segments to render (one child workflow).</summary>

@@ -24,6 +24,8 @@ public sealed class DeploymentAssets
         LocalSettings = ReadJson("local.settings.json.example");
         MainParameters = ReadJson("bicep/main.parameters.json");
         PostDeployHook = File.ReadAllText(Path("infra/hooks/postdeploy.sh"));
+        FunctionsProjectDir = Path("src/SwapTalk.Functions");
+        Functions = FunctionsSource.Load(FunctionsProjectDir);
     }
 
     public string Root { get; }
@@ -37,6 +39,10 @@ public sealed class DeploymentAssets
     public JsonElement LocalSettings { get; }
     public JsonElement MainParameters { get; }
     public string PostDeployHook { get; }
+
+    /// <summary>src/SwapTalk.Functions, read as text (it does not compile here).</summary>
+    public string FunctionsProjectDir { get; }
+    public FunctionsSource Functions { get; }
 
     /// <summary>The names function-app.bicep sets on the container (its <c>appSettings</c> array).</summary>
     public IReadOnlyList<string> BicepAppSettings => FunctionApp.NamesInArrayVariable("appSettings");

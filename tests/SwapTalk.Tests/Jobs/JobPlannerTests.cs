@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using System.Text.Json;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;

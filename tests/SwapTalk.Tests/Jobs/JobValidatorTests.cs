@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using System.Net.Sockets;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Tests.Support;

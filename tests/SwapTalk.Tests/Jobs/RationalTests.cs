@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using System.Numerics;
 using System.Text.Json;
 using SwapTalk.Core.Jobs;
@@ -93,5 +94,22 @@ public class RationalTests
         new Rational(1, 1).IsValid.Should().BeTrue();
         var act = () => new Rational(25, 0);
         act.Should().Throw<ArgumentOutOfRangeException>().WithMessage("*25/0*");
+    }
+}
+
+public class RationalMediaBehaviourTests
+{
+    [Fact]
+    public void The_unknown_rate_round_trips_through_json_and_measured_rates_snap_to_a_denominator()
+    {
+        // ffprobe prints "0/0" for a rate it does not know; MediaInfo keeps it as default and must survive JSON.
+        JsonSerializer.Serialize(default(Rational)).Should().Be("\"0/0\"");
+        JsonSerializer.Deserialize<Rational>("\"0/0\"").IsValid.Should().BeFalse();
+        Rational.FromDouble(29.97002997, 1000).Should().Be(new Rational(29970, 1000));
+        Rational.FromDouble(0.0001).IsValid.Should().BeFalse();
+        new Rational(1, 90000).Inverse().Should().Be(new Rational(90000, 1));
+        default(Rational).Value.Should().Be(double.NaN);
+        var times = () => default(Rational).FrameTime(1);
+        times.Should().Throw<InvalidOperationException>().WithMessage("*unknown*");
     }
 }

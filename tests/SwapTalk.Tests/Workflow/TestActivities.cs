@@ -1,3 +1,4 @@
+using Rational = SwapTalk.Core.Media.Rational;
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;

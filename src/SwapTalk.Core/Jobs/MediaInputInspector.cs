@@ -1,0 +1,97 @@
+using SwapTalk.Core.Imaging;
+using SwapTalk.Core.Media;
+using SwapTalk.Core.Vision.Detection;
+
+namespace SwapTalk.Core.Jobs;
+
+/// <summary>
+/// The input inspector over the media engine and the YuNet face detector: probes the target video (streams,
+/// exact frame count, displayed size, constant rate) and the driving audio, and decodes the portrait (any still
+/// image ffmpeg decodes) to count its faces. Files ffprobe cannot read at all are <see cref="BadInputException"/>s
+/// naming the input; a file without the wanted stream gives null, which the validator reports.
+/// </summary>
+public sealed class MediaInputInspector : IJobInputInspector
+{
+    private readonly MediaEngine _media;
+    private readonly YuNetDetector? _faces;
+    private readonly float _minScore;
+
+    /// <param name="media">The media engine (ffprobe/ffmpeg).</param>
+    /// <param name="faces">The portrait face detector; without it portraits cannot be inspected (hosts that check the portrait later, in PrepareSource).</param>
+    /// <param name="minFaceScore">Detections scoring at least this count as faces.</param>
+    public MediaInputInspector(MediaEngine media, YuNetDetector? faces = null, float minFaceScore = 0.6f)
+    {
+        _media = media ?? throw new ArgumentNullException(nameof(media));
+        _faces = faces;
+        _minScore = minFaceScore;
+    }
+
+    public async Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken)
+    {
+        if (_faces is null) throw new InvalidOperationException("this inspector has no face detector, so it cannot inspect portraits");
+        using var picture = await LoadPictureAsync(_media, path, "portrait", cancellationToken);
+        var faces = _faces.Detect(picture).Count(f => f.Score >= _minScore);
+        return new PortraitFacts(picture.Width, picture.Height, faces);
+    }
+
+    public async Task<VideoFacts?> ProbeVideoAsync(string path, CancellationToken cancellationToken)
+    {
+        var info = await ProbeAsync(path, "video", full: true, cancellationToken);
+        if (info.Video is not { } v) return null;
+        AudioStreamInfo? audio = info.Audio.Count > 0 ? info.Audio[0] : null;
+        double? audioSeconds = audio is null ? null : double.IsFinite(audio.Duration) && audio.Duration > 0 ? audio.Duration : info.Duration;
+        return new VideoFacts((int)Math.Min(int.MaxValue, v.FrameCount), v.FrameRate, v.Width, v.Height,
+            v.FrameRate.IsValid ? v.Duration : double.NaN, audio is not null, audioSeconds is { } s && double.IsFinite(s) ? s : null);
+    }
+
+    public async Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken)
+    {
+        var info = await ProbeAsync(path, "audio", full: false, cancellationToken);
+        if (info.Audio.Count == 0) return null;
+        var audio = info.Audio[0];
+        var seconds = double.IsFinite(audio.Duration) && audio.Duration > 0 ? audio.Duration : info.Duration;
+        if (!double.IsFinite(seconds))
+            throw new BadInputException("audio", $"'{path}' does not say how long its audio is; convert it to WAV or M4A first");
+        return new AudioFacts(seconds, audio.SampleRate, audio.Channels);
+    }
+
+    /// <summary>Decodes the first picture of a still image (or video) in BGR, the detectors' order.</summary>
+    /// <exception cref="BadInputException">Not a picture ffmpeg can decode (names <paramref name="input"/> and the file).</exception>
+    public static async Task<PixelBuffer> LoadPictureAsync(MediaEngine media, string path, string input, CancellationToken cancellationToken)
+    {
+        MediaInfo info;
+        try
+        {
+            info = await media.ProbeAsync(path, cancellationToken);
+        }
+        catch (MediaException e) when (e.IsBadInput)
+        {
+            throw new BadInputException(input, $"'{path}' is not an image that can be decoded: {e.Problem}");
+        }
+        if (info.Video is not { FrameCount: > 0 })
+            throw new BadInputException(input, $"'{path}' holds no picture (no image or video stream)");
+        try
+        {
+            await foreach (var frame in media.ReadFramesAsync(info, new FrameRange(0, 1), new FrameReadOptions { Order = ColorOrder.Bgr }, cancellationToken))
+                using (frame)
+                    return frame.Image.Clone();
+        }
+        catch (MediaException e) when (e.IsBadInput)
+        {
+            throw new BadInputException(input, $"'{path}' cannot be decoded: {e.Problem}");
+        }
+        throw new BadInputException(input, $"'{path}' decoded to no picture");
+    }
+
+    private async Task<MediaInfo> ProbeAsync(string path, string input, bool full, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return full ? await _media.ProbeAsync(path, cancellationToken) : await new MediaProbe(_media.Tools).ProbeStreamsAsync(path, cancellationToken);
+        }
+        catch (MediaException e) when (e.IsBadInput)
+        {
+            throw new BadInputException(input, $"'{path}' is not a media file that can be read: {e.Problem}");
+        }
+    }
+}

@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+using SwapTalk.Core.Inference;
+using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Models;
+using SwapTalk.Core.Vision.Compositing;
+using SwapTalk.Core.Vision.Detection;
+using SwapTalk.Core.Vision.Landmarks;
+using SwapTalk.Core.Vision.Tracking;
+
+namespace SwapTalk.Core.Stages;
+
+/// <summary>
+/// Every model a dub runs, opened once from one models folder and shared by all segments (ORT sessions are
+/// safe to run from many threads): the face detector and landmarker behind a face tracker per face selection,
+/// the five SwapTalk models, and the paste-back mask.
+/// </summary>
+public sealed class PipelineModels : IDisposable
+{
+    private readonly InferenceSession _detector;
+    private readonly InferenceSession _landmarker;
+    private readonly ConcurrentDictionary<FaceSelection, FaceTracker> _trackers = new();
+
+    private PipelineModels(ModelCatalog catalog, InferenceSession detector, InferenceSession landmarker, LatentModels latent, FaceMask mask)
+    {
+        Catalog = catalog;
+        _detector = detector;
+        _landmarker = landmarker;
+        Latent = latent;
+        Mask = mask;
+        Landmarks = new FaceLandmarker68(landmarker);
+        Portraits = new YuNetDetector(detector, new YuNetOptions { ScoreThreshold = 0.6f, MaxSide = 640, MaxBatch = 1 });
+    }
+
+    /// <summary>Opens every model the pipeline needs, each checked against the manifest (a mismatch names the model and the problem).</summary>
+    public static PipelineModels Open(ModelCatalog catalog, FaceMaskOptions? mask = null)
+    {
+        InferenceSession? detector = null, landmarker = null;
+        LatentModels? latent = null;
+        try
+        {
+            detector = catalog.Open(StageNames.FaceDetector);
+            landmarker = catalog.Open(StageNames.FaceLandmarker);
+            latent = LatentModels.Open(catalog);
+            return new PipelineModels(catalog, detector, landmarker, latent, FaceMask.Build(mask ?? FaceMaskOptions.WholeFace, catalog.Manifest.Latent.ImageSize));
+        }
+        catch
+        {
+            latent?.Dispose();
+            landmarker?.Dispose();
+            detector?.Dispose();
+            throw;
+        }
+    }
+
+    public ModelCatalog Catalog { get; }
+    public LatentModels Latent { get; }
+
+    /// <summary>The whole-face blend mask (the swap changes the whole face, not only the mouth).</summary>
+    public FaceMask Mask { get; }
+
+    /// <summary>Detects faces in a still portrait (at up to 640 px, where a portrait's face is large).</summary>
+    public YuNetDetector Portraits { get; }
+
+    public FaceLandmarker68 Landmarks { get; }
+
+    /// <summary>The face tracker for a job's face selection (one per selection; trackers are immutable and shared).</summary>
+    public FaceTracker Tracker(FaceSelection selection) =>
+        _trackers.GetOrAdd(selection, s => new FaceTracker(_detector, _landmarker, FaceTrackOptions.Default with { Selector = FaceSelectors.For(s) }));
+
+    public void Dispose()
+    {
+        foreach (var t in _trackers.Values) t.Dispose();
+        Latent.Dispose();
+        Mask.Dispose();
+        _landmarker.Dispose();
+        _detector.Dispose();
+    }
+}
