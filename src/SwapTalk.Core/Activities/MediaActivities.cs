@@ -42,7 +42,9 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
                 && (await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct)).Mode == JobMode.SelfDriven)
             {
                 await using var video = await store.GetLocalFileAsync(input.VideoBlob, ct);
-                var info = await services.ProbeVideoAsync(video.LocalPath, ct);
+                Media.MediaInfo info;
+                using (clock.Measure(PipelineStages.Probe))
+                    info = await services.ProbeVideoAsync(video.LocalPath, ct);
                 reference = await new ReferenceFrameStage(services.Media, models).FindAsync(info, input.FaceSelection, face.Latent, clock, ct);
             }
 
@@ -112,7 +114,9 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
             var audio = await ReadAudioAsync(plan, segment, models.Latent.Window, input.AudioFeaturesBlob, ct);
 
             await using var video = await store.GetLocalFileAsync(input.VideoBlob, ct);
-            var info = await services.ProbeVideoAsync(video.LocalPath, ct);
+            Media.MediaInfo info;
+            using (clock.Measure(PipelineStages.Probe))
+                info = await services.ProbeVideoAsync(video.LocalPath, ct);
             var encoding = plan.Quality.Lossless ? VideoEncoding.Lossless : VideoEncoding.H264(plan.Quality.Crf, plan.Quality.Preset);
             var job = new SegmentRenderJob(input.JobId, plan, segment, info, latents, audio, input.FaceSelection, encoding);
             var renderer = new SegmentRenderer(services.Media, models,
@@ -134,7 +138,15 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
         SwapTalkTelemetry.FramesWithFace.Add(withFace, tags);
         SwapTalkTelemetry.SegmentsRendered.Add(1, tags);
         return new RenderSegmentResult(input.SegmentIndex, name, frames, withFace, produced.Reused, watch.Elapsed.TotalSeconds,
-            stages?.Select(s => new StageTiming(s.Stage, s.Seconds, s.Seconds, s.Calls)).ToArray());
+            stages?.OrderBy(s => StageOrder(s.Stage)).Select(s => new StageTiming(s.Stage, s.Seconds, s.Seconds, s.Calls)).ToArray());
+    }
+
+    /// <summary>Stages in pipeline order (probe, then decode .. write), others after.</summary>
+    private static int StageOrder(string stage)
+    {
+        if (stage == PipelineStages.Probe) return -1;
+        var i = PipelineStages.Render.ToList().IndexOf(stage);
+        return i < 0 ? int.MaxValue : i;
     }
 
     /// <summary>Only the feature rows this segment's frames look at.</summary>

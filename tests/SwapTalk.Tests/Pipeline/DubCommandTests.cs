@@ -57,7 +57,7 @@ public sealed class DubCommandTests
         var (code, stdout, stderr) = await Run(Ct, await Args(Path.Combine(dir, "dub.mp4"), "--work", Path.Combine(dir, "work")));
         code.Should().Be(0, stderr);
         stdout.Should().Contain("dub: rendering: 1/1 segments, 25/25 frames").And.Contain("frames/s")
-            .And.Contain("dub: report: " + Path.Combine(dir, "work", "jobs")).And.Contain("render stages (work seconds, share): decode");
+            .And.Contain("dub: report: " + Path.Combine(dir, "work", "jobs")).And.Contain("render stages (work seconds, share): probe");
     }
 
     [Fact]

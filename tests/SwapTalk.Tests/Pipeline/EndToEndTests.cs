@@ -186,7 +186,7 @@ public sealed class EndToEndTests
         var report = dub.Report;
         report.Outcome.Should().Be(JobOutcome.Succeeded);
         report.Stages.Select(s => s.Stage).Should().Equal("plan", "prepare-source", "audio-features", "render", "stitch");
-        report.RenderStages.Select(s => s.Stage).Should().BeEquivalentTo(PipelineStages.Render);
+        report.RenderStages.Select(s => s.Stage).Should().BeEquivalentTo(PipelineStages.Render.Append(PipelineStages.Probe));
         report.RenderStages.Should().OnlyContain(s => s.Seconds > 0 && s.Calls > 0);
         report.RenderFramesPerSecond.Should().BeGreaterThan(0);
         report.PortraitFaces.Should().Be(1);
