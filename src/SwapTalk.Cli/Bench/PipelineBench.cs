@@ -81,8 +81,8 @@ internal sealed class PipelineBench(string? repoRoot = null) : IBenchArea
         }
 
         context.Log($"memory: {shortSeconds} s and {longSeconds} s clips (self-driven, default configuration)");
-        var small = await DubAsync(context, work, "memory-short", face, models, ["--video", shortClip], cancellationToken);
-        var large = await DubAsync(context, work, "memory-long", face, models, ["--video", longClip], cancellationToken);
+        var small = await DubAsync(context, work, "memory-short", face, models, ["--video", shortClip], cancellationToken, telemetry: false);
+        var large = await DubAsync(context, work, "memory-long", face, models, ["--video", longClip], cancellationToken, telemetry: false);
         report.Rows.Add(new BenchRow($"{longSeconds} s vs {shortSeconds} s clip ({large.Frames} vs {small.Frames} frames)", "peak resident memory of the dub process",
             large.PeakBytes / 1048576.0, "MiB", small.PeakBytes / 1048576.0, $"{shortSeconds} s clip", "ratio <= 1.2"));
         report.Rows.Add(new BenchRow($"{longSeconds} s clip", "end to end", large.Fps, "frames/s"));
@@ -90,28 +90,33 @@ internal sealed class PipelineBench(string? repoRoot = null) : IBenchArea
         report.Notes.Add("Each dub is a child `swaptalk dub --json --telemetry` process with a fresh work folder; H.264 CRF 18 preset medium output (the default).");
         report.Notes.Add("Stage times come from the job's telemetry (swaptalk.stage.duration, summed over segments): work seconds, so stages of parallel segments add up; 'decode' and 'write' are the time the pipeline waited on ffmpeg's decoder and encoder processes.");
         report.Notes.Add("Overhead is measured on the sequential run, where stages do not overlap: what the job's wall clock spends outside any stage (planning glue, blob writes, process starts, probes).");
-        report.Notes.Add("Peak memory is the dub process's VmHWM (ffmpeg children not included: they stream and stay flat).");
+        report.Notes.Add("Peak memory is the dub process's VmHWM (ffmpeg children not included: they stream and stay flat), without --telemetry (its recorder keeps every span). The CLI runs with System.GC.ConserveMemory=9 and glibc's mmap threshold pinned at 1 MiB (see docs/pipeline.md).");
         return report;
     }
 
-    private static async Task<DubRun> DubAsync(BenchContext context, string work, string name, string face, string models, string[] args, CancellationToken cancellationToken)
+    /// <param name="telemetry">Record spans and metrics (for stage times); off for memory runs, since the recorder keeps every span.</param>
+    private static async Task<DubRun> DubAsync(BenchContext context, string work, string name, string face, string models, string[] args,
+        CancellationToken cancellationToken, bool telemetry = true)
     {
         var dir = Path.Combine(work, "runs", name);
         if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
         Directory.CreateDirectory(dir);
         var telemetryPath = Path.Combine(dir, "telemetry.json");
         string[] all = ["dub", "--face", face, "--models", models, "--out", Path.Combine(dir, "dub.mp4"), "--work", Path.Combine(dir, "work"),
-            "--json", "--telemetry", telemetryPath, .. args];
+            "--json", .. (telemetry ? new[] { "--telemetry", telemetryPath } : []), .. args];
         var (json, peak) = await RunSelfAsync(all, cancellationToken);
         using var result = JsonDocument.Parse(json);
         var r = result.RootElement;
         var jobReport = JsonSerializer.Deserialize<JobReport>(await File.ReadAllTextAsync(r.GetProperty("report").GetString()!, cancellationToken), StoredJson.Options)!;
         var stages = new Dictionary<string, double>(StringComparer.Ordinal);
-        using (var telemetry = JsonDocument.Parse(await File.ReadAllTextAsync(telemetryPath, cancellationToken)))
-            foreach (var metric in telemetry.RootElement.GetProperty("metrics").EnumerateArray())
+        if (telemetry)
+        {
+            using var recorded = JsonDocument.Parse(await File.ReadAllTextAsync(telemetryPath, cancellationToken));
+            foreach (var metric in recorded.RootElement.GetProperty("metrics").EnumerateArray())
                 if (metric.GetProperty("instrument").GetString() == SwapTalkTelemetry.StageDuration.Name
                     && metric.GetProperty("tags").TryGetProperty(SwapTalkTelemetry.Tags.Stage, out var stage))
                     stages[stage.GetString()!] = stages.GetValueOrDefault(stage.GetString()!) + metric.GetProperty("sum").GetDouble();
+        }
         var run = new DubRun(r.GetProperty("seconds").GetDouble(), jobReport.WallSeconds, r.GetProperty("frames").GetInt32(),
             Math.Max(peak, r.GetProperty("peakMemoryBytes").GetInt64()), jobReport, stages);
         context.Log(string.Format(CultureInfo.InvariantCulture, "  {0}: {1} frames in {2:0.00} s (job) = {3:0.0} frames/s; stages {4:0.00} s; peak {5:0} MiB",
