@@ -13,6 +13,7 @@ internal static class BenchCommand
         new InferenceBench(),
         new MediaBench(),
         new KernelBench(),
+        new TrackingBench(),
         new PipelineBench(),
     ];
 

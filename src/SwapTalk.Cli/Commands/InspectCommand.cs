@@ -86,7 +86,7 @@ internal static class InspectCommand
                 stderr.WriteLine("swaptalk: cancelled");
                 return Failed;
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OrtException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OrtException or InvalidOperationException)
             {
                 stderr.WriteLine($"swaptalk: inspect: {e.Message}");
                 return Failed;

@@ -57,7 +57,7 @@ public static class TrackInspection
         var tiles = (range.Count + every - 1) / every;
         if (tiles > options.MaxTiles)
             throw new ArgumentOutOfRangeException(nameof(options),
-                $"every {every}th frame of {range} is {tiles} tiles, more than a sheet holds ({options.MaxTiles}); show every {(range.Count + options.MaxTiles - 1) / options.MaxTiles}th frame or fewer frames");
+                $"every {Ordinal(every)} frame of {range} is {tiles} tiles, more than a sheet holds ({options.MaxTiles}); show every {Ordinal((range.Count + options.MaxTiles - 1) / options.MaxTiles)} frame or fewer frames");
         var sheetFrames = Enumerable.Range(0, (int)tiles).Select(k => range.Start + k * every).ToList();
 
         var clock = Stopwatch.StartNew();
@@ -81,6 +81,13 @@ public static class TrackInspection
         return new InspectionReport(info, track, jitter, every, sheetFrames, Path.GetFullPath(sheetPath), sheet.Image.Width, sheet.Image.Height, trackingTime, clock.Elapsed);
     }
 
+    /// <summary>1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st.</summary>
+    internal static string Ordinal(long n) => (n % 100) switch
+    {
+        11 or 12 or 13 => $"{n}th",
+        _ => (n % 10) switch { 1 => $"{n}st", 2 => $"{n}nd", 3 => $"{n}rd", _ => $"{n}th" },
+    };
+
     private static List<string> Header(string path, MediaInfo info, VideoStreamInfo video, FaceTrack track, FaceTrackJitter jitter, int every, IFaceSelector selector)
     {
         var inv = CultureInfo.InvariantCulture;
@@ -88,7 +95,7 @@ public static class TrackInspection
         [
             string.Format(inv, "{0}  {1} FRAMES {2}X{3} AT {4} FPS", Path.GetFileName(path), video.FrameCount, video.Width, video.Height, video.FrameRate),
             string.Format(inv, "FRAMES {0}-{1}, EVERY {2}: {3} DETECTED, {4} INTERPOLATED, {5} WITHOUT A FACE; TARGET: {6}",
-                track.Frames.Start, track.Frames.End - 1, every == 1 ? "FRAME" : $"{every}TH FRAME",
+                track.Frames.Start, track.Frames.End - 1, every == 1 ? "FRAME" : $"{Ordinal(every).ToUpperInvariant()} FRAME",
                 track.CountOf(TrackPointSource.Detected), track.CountOf(TrackPointSource.Interpolated), track.CountOf(TrackPointSource.None), selector),
             $"JITTER RAW -> SMOOTHED: {jitter}",
         ];

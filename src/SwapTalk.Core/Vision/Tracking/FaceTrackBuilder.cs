@@ -9,10 +9,10 @@ using SwapTalk.Core.Vision.Landmarks;
 namespace SwapTalk.Core.Vision.Tracking;
 
 /// <summary>
-/// Collects one segment's frames and builds its <see cref="FaceTrack"/>. Frames are copied into a small
-/// batch for the detector and released once detected: what stays is points and boxes, never pixels, so
-/// memory is flat whatever the segment's length (at most <see cref="FaceTrackOptions.DetectionBatch"/>
-/// frame copies). Not thread-safe: one builder per segment.
+/// Collects one segment's frames and builds its <see cref="FaceTrack"/>. Each frame is detected and
+/// landmarked as it arrives (batched detection: copied into a small batch first, released once detected):
+/// what stays is points and boxes, never pixels, so memory is flat whatever the segment's length (at most
+/// <see cref="FaceTracker.DetectionBatch"/> frame copies). Not thread-safe: one builder per segment.
 /// </summary>
 public sealed class FaceTrackBuilder : IDisposable
 {
@@ -32,7 +32,7 @@ public sealed class FaceTrackBuilder : IDisposable
     private readonly FaceTracker _tracker;
     private readonly FaceTrackOptions _options;
     private readonly FrameObservation?[] _observations;
-    private readonly List<(long Index, PixelBuffer Image)> _pending = [];
+    private readonly List<(long Index, PixelBuffer Image, bool Owned)> _pending = [];
     private readonly long _trackedStart;
     private readonly long _trackedEnd;
     private long _next;
@@ -94,11 +94,18 @@ public sealed class FaceTrackBuilder : IDisposable
         else if (image.Width != _width || image.Height != _height)
             throw new ArgumentException($"frame {index} is {image.Width}x{image.Height} but earlier frames are {_width}x{_height}; a track covers one clip", nameof(image));
 
+        _next++;
+        if (_tracker.DetectionBatch == 1)
+        {
+            // No batch to wait for: work on the caller's frame, no copy.
+            _pending.Add((index, image, false));
+            Flush();
+            return true;
+        }
         var copy = new PixelBuffer(image.Width, image.Height, image.Order, pooled: true);
         image.Pixels.CopyTo(copy.Pixels);
-        _pending.Add((index, copy));
-        _next++;
-        if (_pending.Count >= _options.DetectionBatch) Flush();
+        _pending.Add((index, copy, true));
+        if (_pending.Count >= _tracker.DetectionBatch) Flush();
         return true;
     }
 
@@ -190,7 +197,7 @@ public sealed class FaceTrackBuilder : IDisposable
 
             for (var b = 0; b < _pending.Count; b++)
             {
-                var (index, image) = _pending[b];
+                var (index, image, _) = _pending[b];
                 var faces = Faces(found[b]);
                 var preferred = faces.Length == 0 ? -1 : _options.Selector.Choose(image, index, faces);
                 if (preferred < -1 || preferred >= faces.Length)
@@ -204,8 +211,7 @@ public sealed class FaceTrackBuilder : IDisposable
         }
         finally
         {
-            foreach (var (_, image) in _pending) image.Dispose();
-            _pending.Clear();
+            Release();
         }
     }
 
@@ -273,9 +279,12 @@ public sealed class FaceTrackBuilder : IDisposable
         }
     }
 
-    public void Dispose()
+    private void Release()
     {
-        foreach (var (_, image) in _pending) image.Dispose();
+        foreach (var (_, image, owned) in _pending)
+            if (owned) image.Dispose();
         _pending.Clear();
     }
+
+    public void Dispose() => Release();
 }

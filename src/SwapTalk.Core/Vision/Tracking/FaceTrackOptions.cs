@@ -31,8 +31,12 @@ public sealed record FaceTrackOptions
     /// <summary>Frames where the first pass finds no face are detected again at this side (small faces); 0 turns it off.</summary>
     public int FallbackDetectionSide { get; init; } = 640;
 
-    /// <summary>Frames per detector run (batched where the model's batch dimension is free). Results do not depend on it.</summary>
-    public int DetectionBatch { get; init; } = 8;
+    /// <summary>
+    /// Frames per detector run (batched where the model's batch dimension is free); results do not depend
+    /// on it. Null: 8 where the detector runs on CUDA (a GPU wants batches), 1 on CPU, where batches measured
+    /// no faster (bench tracking) and a batch means holding copies of its frames.
+    /// </summary>
+    public int? DetectionBatch { get; init; }
 
     /// <summary>
     /// The target in frame t is the face that the selector chose, in a strict majority of frames
@@ -65,7 +69,7 @@ public sealed record FaceTrackOptions
             throw new ArgumentOutOfRangeException(nameof(DetectionSide), $"face track DetectionSide must be at least 32 pixels, got {DetectionSide}");
         if (FallbackDetectionSide != 0 && FallbackDetectionSide < 32)
             throw new ArgumentOutOfRangeException(nameof(FallbackDetectionSide), $"face track FallbackDetectionSide must be 0 (off) or at least 32 pixels, got {FallbackDetectionSide}");
-        if (DetectionBatch is < 1 or > 256)
+        if (DetectionBatch is { } batch && batch is < 1 or > 256)
             throw new ArgumentOutOfRangeException(nameof(DetectionBatch), $"face track DetectionBatch must be 1..256 frames, got {DetectionBatch}");
         if (VoteFrames is < 1 or > 25)
             throw new ArgumentOutOfRangeException(nameof(VoteFrames), $"face track VoteFrames must be 1..25 frames, got {VoteFrames}");

@@ -34,8 +34,9 @@ public sealed class FaceTracker : IDisposable
         Options = options ?? FaceTrackOptions.Default;
         Options.Validate();
         Smoother = new TrackSmoother(Options.Smoothing);
+        DetectionBatch = Options.DetectionBatch ?? (detectorSession.Provider == ExecutionProvider.Cuda ? 8 : 1);
         // The detector reports down to the evidence score; the tracker sorts faces from evidence itself.
-        YuNetOptions Detection(int side) => new() { ScoreThreshold = Options.EvidenceScore, MaxSide = side, MaxBatch = Options.DetectionBatch };
+        YuNetOptions Detection(int side) => new() { ScoreThreshold = Options.EvidenceScore, MaxSide = side, MaxBatch = DetectionBatch };
         _detector = new YuNetDetector(detectorSession, Detection(Options.DetectionSide));
         if (Options.FallbackDetectionSide > 0 && Options.FallbackDetectionSide != Options.DetectionSide)
             _fallbackDetector = new YuNetDetector(detectorSession, Detection(Options.FallbackDetectionSide));
@@ -50,14 +51,17 @@ public sealed class FaceTracker : IDisposable
         _ownedLandmarker = landmarkerSession;
     }
 
-    /// <summary>Opens the catalog's face_detector and face_landmarker models (checked against the manifest); the tracker owns them.</summary>
+    /// <summary>
+    /// Opens the catalog's face_detector and face_landmarker models (checked against the manifest, see
+    /// <see cref="TrackerModels"/>); the tracker owns them.
+    /// </summary>
     public static FaceTracker Open(ModelCatalog catalog, FaceTrackOptions? options = null)
     {
-        var detector = catalog.Open(StageNames.FaceDetector);
+        var detector = TrackerModels.OpenDetector(catalog);
         InferenceSession? landmarker = null;
         try
         {
-            landmarker = catalog.Open(StageNames.FaceLandmarker);
+            landmarker = TrackerModels.OpenLandmarker(catalog);
             return new FaceTracker(detector, landmarker, options, owned: true);
         }
         catch
@@ -71,6 +75,9 @@ public sealed class FaceTracker : IDisposable
     public FaceTrackOptions Options { get; }
 
     public TrackSmoother Smoother { get; }
+
+    /// <summary>Frames per detector run: the option, or its default for the detector's execution provider.</summary>
+    public int DetectionBatch { get; }
 
     /// <summary>
     /// Frames of context a segment reads before its first output frame: the smoother's reach plus the

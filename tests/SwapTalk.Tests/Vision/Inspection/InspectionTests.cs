@@ -124,7 +124,11 @@ public class InspectionTests
         (await badRange.Should().ThrowAsync<ArgumentOutOfRangeException>()).WithMessage("frames [70, 80) are not a non-empty part of*which has frames [0, 75)*");
         var tooMany = () => TrackInspection.RunAsync(FaceTrackData.Engine, FaceTrackData.Tracker, SharedData.GridClip("lbax4n"), Path.Combine(dir.Path, "x.png"),
             new InspectionOptions { Every = 1, MaxTiles = 50 });
-        (await tooMany.Should().ThrowAsync<ArgumentOutOfRangeException>()).WithMessage("every 1th frame of [0, 75) is 75 tiles, more than a sheet holds (50); show every 2th frame*");
+        (await tooMany.Should().ThrowAsync<ArgumentOutOfRangeException>()).WithMessage("every 1st frame of [0, 75) is 75 tiles, more than a sheet holds (50); show every 2nd frame*");
+        TrackInspection.Ordinal(3).Should().Be("3rd");
+        TrackInspection.Ordinal(12).Should().Be("12th");
+        TrackInspection.Ordinal(22).Should().Be("22nd");
+        TrackInspection.Ordinal(111).Should().Be("111th");
         File.Exists(Path.Combine(dir.Path, "x.png")).Should().BeFalse("nothing is written when the request is refused");
     }
 

@@ -18,11 +18,15 @@ public static class FaceTrackData
 {
     public static readonly string[] GridClips = ["bbaf2n", "lbax4n", "pwij3p"];
 
+    // As FaceTracker.Open loads them (the landmarker without its weights listed as inputs), one thread
+    // each: tests run two at a time on two cores.
     private static readonly Lazy<(InferenceSession Detector, InferenceSession Landmarker)> Sessions = new(() =>
     {
         var runtime = OrtRuntimeFixture.Runtime;
-        return (runtime.OpenSession(SharedData.Model("yunet_n_dynamic.onnx"), name: "face_detector"),
-            runtime.OpenSession(SharedData.Model("peppa_slim_160_68pt.onnx"), name: "face_landmarker"));
+        var settings = new SessionSettings { IntraOpThreads = 1 };
+        var landmarker = TrackerModels.WithoutInitializerInputs(File.ReadAllBytes(SharedData.Model("peppa_slim_160_68pt.onnx")), out _);
+        return (runtime.OpenSession(SharedData.Model("yunet_n_dynamic.onnx"), settings, "face_detector"),
+            runtime.OpenSession(landmarker, "face_landmarker", settings));
     });
 
     private static readonly Lazy<FaceTracker> DefaultTracker = new(() => NewTracker());

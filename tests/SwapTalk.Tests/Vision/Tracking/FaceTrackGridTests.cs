@@ -130,11 +130,14 @@ public class FaceTrackGridTests
     public async Task Detection_batch_size_does_not_change_a_single_bit()
     {
         const string clip = "pwij3p";
+        FaceTrackData.Tracker.DetectionBatch.Should().Be(1, "on CPU frames are detected one by one unless asked");
         var frames = await FaceTrackData.Frames(clip);
-        var one = FaceTrackData.Track(FaceTrackData.NewTracker(new FaceTrackOptions { DetectionBatch = 1 }), frames);
+        var batched = FaceTrackData.NewTracker(new FaceTrackOptions { DetectionBatch = 8 });
+        batched.DetectionBatch.Should().Be(8);
+        var eight = FaceTrackData.Track(batched, frames);
         var whole = await FaceTrackData.WholeClip(clip);
         for (long t = 0; t < 75; t++)
-            FaceTrackData.Fingerprint(one[t]).Should().Be(FaceTrackData.Fingerprint(whole[t]), $"frame {t}");
+            FaceTrackData.Fingerprint(eight[t]).Should().Be(FaceTrackData.Fingerprint(whole[t]), $"frame {t}");
     }
 
     /// <summary>The mask's weight at each frame pixel as paste-back applies it (white pasted onto black).</summary>

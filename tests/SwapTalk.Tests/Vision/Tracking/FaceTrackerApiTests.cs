@@ -1,5 +1,6 @@
 using System.Numerics;
 using SwapTalk.Core.Imaging;
+using SwapTalk.Core.Inference;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
 using SwapTalk.Core.Vision.Detection;
@@ -65,6 +66,24 @@ public class FaceTrackerApiTests
     }
 
     [Fact]
+    public async Task One_tracker_builds_several_segments_at_once_with_the_same_results()
+    {
+        var frames = await FaceTrackData.Frames("pwij3p");
+        var whole = await FaceTrackData.WholeClip("pwij3p");
+        var tracker = FaceTrackData.Tracker;
+        FrameRange[] segments = [new(0, 25), new(25, 50), new(50, 75)];
+        var tracks = await Task.WhenAll(segments.Select(s => Task.Run(() =>
+        {
+            using var builder = tracker.Begin(s, 75);
+            for (var t = builder.Input.Start; t < builder.Input.End; t++) builder.Add(t, frames[t]);
+            return builder.Build();
+        })));
+        foreach (var track in tracks)
+            foreach (var f in track.Items)
+                FaceTrackData.Fingerprint(f).Should().Be(FaceTrackData.Fingerprint(whole[f.Index]), $"frame {f.Index}");
+    }
+
+    [Fact]
     public void Open_takes_both_models_from_a_catalog_and_names_a_missing_one()
     {
         using var dir = new TempDir();
@@ -79,6 +98,37 @@ public class FaceTrackerApiTests
         using var tracker = FaceTracker.Open(catalog, new FaceTrackOptions { VoteFrames = 5 });
         tracker.ContextFrames.Should().Be(13);
         tracker.Options.VoteFrames.Should().Be(5);
+    }
+
+    [Fact]
+    public async Task The_landmarker_loads_without_its_weights_listed_as_inputs_and_gives_the_same_points()
+    {
+        var peppa = File.ReadAllBytes(SharedData.Model("peppa_slim_160_68pt.onnx"));
+        var stripped = TrackerModels.WithoutInitializerInputs(peppa, out var removed);
+        removed.Should().Be(152, "the export lists all 152 weights as inputs besides input1");
+        var yunet = File.ReadAllBytes(SharedData.Model("yunet_n_dynamic.onnx"));
+        TrackerModels.WithoutInitializerInputs(yunet, out var none).Should().BeSameAs(yunet);
+        none.Should().Be(0);
+        byte[] garbage = [1, 2, 3, 250, 251];
+        TrackerModels.WithoutInitializerInputs(garbage, out _).Should().BeSameAs(garbage, "ONNX Runtime reports a broken file itself");
+
+        var runtime = OrtRuntimeFixture.Runtime;
+        using var original = runtime.OpenSession(SharedData.Model("peppa_slim_160_68pt.onnx"), new SessionSettings { IntraOpThreads = 1 });
+        using var fast = runtime.OpenSession(stripped, "peppa", new SessionSettings { IntraOpThreads = 1 });
+        fast.Inputs.Select(i => i.Name).Should().Equal("input1");
+        var frames = await FaceTrackData.Frames("bbaf2n");
+        var box = (await FaceTrackData.WholeClip("bbaf2n"))[0].Detection!.Box;
+        var a = new Core.Vision.Landmarks.FaceLandmarker68(original).Detect(frames[0], box);
+        var b = new Core.Vision.Landmarks.FaceLandmarker68(fast).Detect(frames[0], box);
+        a.Zip(b).Max(p => Vector2.Distance(p.First, p.Second)).Should().BeLessThan(1e-3f);
+
+        using var dir = new TempDir();
+        File.WriteAllBytes(Path.Combine(dir.Path, "peppa_slim_160_68pt.onnx"), peppa);
+        using var opened = TrackerModels.OpenLandmarker(new ModelCatalog(runtime, ModelManifest.Default, dir.Path));
+        opened.Inputs.Should().ContainSingle().Which.Name.Should().Be("input1");
+        File.WriteAllBytes(Path.Combine(dir.Path, "peppa_slim_160_68pt.onnx"), yunet);
+        var wrong = () => TrackerModels.OpenLandmarker(new ModelCatalog(runtime, ModelManifest.Default, dir.Path));
+        wrong.Should().Throw<ModelContractException>().WithMessage("face_landmarker (*peppa_slim_160_68pt.onnx): *input1*");
     }
 
     [Fact]
