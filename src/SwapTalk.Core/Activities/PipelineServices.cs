@@ -188,6 +188,10 @@ public sealed class PipelineServices : IDisposable
         {
             throw new BadInputException("models", e.Message);
         }
+        catch (NotSupportedException e)
+        {
+            throw new BadInputException("models", e.Message); // e.g. a float16 export: retrying cannot help
+        }
     }
 
     public void Dispose()

@@ -92,6 +92,41 @@ public sealed class DubCommandTests
     }
 
     [Fact]
+    public async Task SIGTERM_to_the_swaptalk_process_stops_the_job_cleanly_with_exit_3()
+    {
+        var dir = Path.Combine(Dir, $"cli-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        var work = Path.Combine(dir, "work");
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "swaptalk.dll"));
+        // The 50-frame clip in 5-frame segments, one at a time: time to stop it between segments.
+        var args = await Args(Path.Combine(dir, "dub.mp4"), "--work", work, "--segment-frames", "5", "--parallel", "1");
+        args[Array.IndexOf(args, "--video") + 1] = await GapClipAsync();
+        args[Array.IndexOf(args, "--audio") + 1] = await SilenceAsync(2);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(psi)!;
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!(Directory.Exists(work) && Directory.EnumerateFiles(work, "*.mp4", SearchOption.AllDirectories).Any(f => f.Contains("segments"))))
+        {
+            if (process.HasExited) Assert.Fail($"swaptalk exited {process.ExitCode} before storing a segment: {await stderr}");
+            DateTime.UtcNow.Should().BeBefore(deadline, "a segment should be stored within a minute");
+            await Task.Delay(20, Ct);
+        }
+        process.HasExited.Should().BeFalse("the job is still rendering its other segments");
+        Kill(process.Id, 15).Should().Be(0);
+        await process.WaitForExitAsync(Ct);
+        process.ExitCode.Should().Be(3, await stderr);
+        (await stderr).Should().Contain("run the same command again to resume");
+        Directory.EnumerateFiles(Path.Combine(work, ".tmp")).Should().BeEmpty("nothing half-written is left");
+        _ = await stdout;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int Kill(int pid, int signal);
+
+    [Fact]
     public async Task Bad_input_exits_2_naming_every_problem()
     {
         var dir = Path.Combine(Dir, $"cli-{Guid.NewGuid():N}");
