@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Stages;
@@ -132,6 +133,9 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
         var meta = produced.Properties.Metadata;
         var frames = int.Parse(meta[SegmentMetadata.Frames], CultureInfo.InvariantCulture);
         var withFace = int.Parse(meta[SegmentMetadata.FramesWithFace], CultureInfo.InvariantCulture);
+        services.Loggers.CreateLogger("SwapTalk.Pipeline").LogInformation(
+            "{JobId} segment {Segment}: {Frames} frames, {WithFace} with a face, {Outcome} in {Seconds:0.00} s",
+            input.JobId, input.SegmentIndex, frames, withFace, produced.Reused ? "reused" : "rendered", watch.Elapsed.TotalSeconds);
         var tags = SwapTalkTelemetry.JobTags(input.JobId, input.SegmentIndex);
         tags.Add(SwapTalkTelemetry.Tags.Reused, produced.Reused);
         SwapTalkTelemetry.FramesRendered.Add(frames, tags);

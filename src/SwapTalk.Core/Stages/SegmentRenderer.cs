@@ -77,10 +77,11 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         var plan = job.Plan;
         var segment = job.Segment;
         var video = job.Video.RequireVideo();
+        // A retry cannot fix a video that no longer matches its plan: bad input, not a transient failure.
         if (video.FrameCount != plan.SourceFrameCount)
-            throw new InvalidOperationException($"'{job.Video.Path}' now has {video.FrameCount} frames, but the plan was made for {plan.SourceFrameCount}; the video changed after planning");
+            throw new BadInputException("video", $"'{job.Video.Path}' now has {video.FrameCount} frames, but the plan was made for {plan.SourceFrameCount}; the video changed after planning");
         if (video.Width != plan.Width || video.Height != plan.Height)
-            throw new InvalidOperationException($"'{job.Video.Path}' is {video.Width}x{video.Height}, but the plan was made for {plan.Width}x{plan.Height}");
+            throw new BadInputException("video", $"'{job.Video.Path}' is {video.Width}x{video.Height}, but the plan was made for {plan.Width}x{plan.Height}");
 
         var tracker = models.Tracker(job.Selection);
         var sourceRange = new FrameRange(segment.SourceStart, segment.SourceEnd);

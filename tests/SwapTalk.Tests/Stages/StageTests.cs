@@ -199,6 +199,20 @@ public sealed class StageTests
     }
 
     [Fact]
+    public async Task A_worker_with_its_own_models_folder_loads_from_it_whatever_the_job_names()
+    {
+        var models = await ModelsAsync();
+        using var worker = new PipelineServices(new Core.Storage.FileSystemBlobStore(Path.Combine(Dir, $"w-{Guid.NewGuid():N}")), Engine,
+            OrtRuntimeFixture.Runtime, modelsDirectory: models);
+        worker.ModelsFor("/jobs/said/elsewhere").Should().Be(models);
+        var inventory = await PipelineActivities.Inventory(worker).DescribeAsync("/jobs/said/elsewhere", Ct);
+        inventory.Models.Should().HaveCount(ModelManifest.RequiredStages.Count);
+        SharedServices.ModelsFor(models).Should().Be(models, "without a worker folder, the job's folder is used");
+        var none = () => SharedServices.ModelsFor(" ");
+        none.Should().Throw<BadInputException>().WithMessage("*models*no models folder*");
+    }
+
+    [Fact]
     public void Two_cores_render_two_segments_at_once_with_one_model_thread_each()
     {
         (PipelineOptions.DefaultSegmentParallelism(2), PipelineOptions.DefaultIntraOpThreads(2)).Should().Be((2, 1));
