@@ -14,6 +14,7 @@ internal static class BenchCommand
         new MediaBench(),
         new KernelBench(),
         new TrackingBench(),
+        new PipelineBench(),
     ];
 
     public static Command Create()

@@ -108,6 +108,8 @@ internal static class DubCommand
         if (settings.Threads is < 0 or > 256) return Usage(stderr, $"--threads {settings.Threads} is out of range; use 0 (ORT's choice) .. 256");
         if (settings.Batch is < 1 or > 64) return Usage(stderr, $"--batch {settings.Batch} is out of range; use 1..64");
 
+        PipelineServices.ReturnLargeBlocksToTheSystem(); // flat memory over long jobs (see there)
+
         // Every problem with the request itself at once, before anything heavy starts.
         var problems = new JobValidator(limits).CheckRequest(request);
         if (problems.Count > 0) return Report(stderr, new BadInputException(problems));
@@ -137,7 +139,7 @@ internal static class DubCommand
         Directory.CreateDirectory(settings.WorkDirectory);
         var store = new FileSystemBlobStore(settings.WorkDirectory);
         using var services = new PipelineServices(store, MediaEngine.FromEnvironment(), runtime, modelsDirectory: null, loggers, options);
-        using var recorder = new TelemetryRecorder();
+        using var recorder = settings.TelemetryPath is null ? null : new TelemetryRecorder(); // keeps every span: only when asked
         var progress = new DubProgress(settings.Json ? stderr : stdout, interactive: !settings.Json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);
         string? jobId = null;
         try
@@ -162,7 +164,7 @@ internal static class DubCommand
 
             var reportPath = Path.Combine(settings.WorkDirectory, result.Result.ReportBlob);
             var report = await store.ReadJsonAsync<JobReport>(result.Result.ReportBlob, cancellationToken: CancellationToken.None);
-            if (settings.TelemetryPath is { } telemetryPath) await recorder.SaveAsync(telemetryPath, CancellationToken.None);
+            if (recorder is not null) await recorder.SaveAsync(settings.TelemetryPath!, CancellationToken.None);
             var peak = PeakMemoryBytes();
             if (settings.Json)
             {

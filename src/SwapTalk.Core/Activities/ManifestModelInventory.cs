@@ -11,7 +11,9 @@ namespace SwapTalk.Core.Activities;
 /// (features before and after a frame's own feature). Hashes are cached for the process per path, size and
 /// modification time, so the job id, the plan and the next job do not hash gigabytes again.
 /// </summary>
-public sealed class ManifestModelInventory(Func<string, ModelManifest> manifestFor) : IModelInventory
+/// <param name="manifestFor">The manifest of a models folder.</param>
+/// <param name="resolve">Maps the folder a job names to the one this worker loads from (default: as named).</param>
+public sealed class ManifestModelInventory(Func<string, ModelManifest> manifestFor, Func<string, string>? resolve = null) : IModelInventory
 {
     private static readonly Dictionary<(string Path, long Length, DateTime Modified), (string Hash, bool Probe)> Cache = [];
 
@@ -24,6 +26,7 @@ public sealed class ManifestModelInventory(Func<string, ModelManifest> manifestF
     /// <exception cref="BadInputException">The folder is missing, its manifest is invalid, or a required model file is absent.</exception>
     public async Task<ModelInventory> DescribeAsync(string modelsDir, CancellationToken cancellationToken)
     {
+        if (resolve is not null) modelsDir = resolve(modelsDir);
         if (!Directory.Exists(modelsDir)) throw new BadInputException("models", $"models folder '{modelsDir}' does not exist");
         ModelManifest manifest;
         try

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Stages;
@@ -42,7 +43,9 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
                 && (await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct)).Mode == JobMode.SelfDriven)
             {
                 await using var video = await store.GetLocalFileAsync(input.VideoBlob, ct);
-                var info = await services.ProbeVideoAsync(video.LocalPath, ct);
+                Media.MediaInfo info;
+                using (clock.Measure(PipelineStages.Probe))
+                    info = await services.ProbeVideoAsync(video.LocalPath, ct);
                 reference = await new ReferenceFrameStage(services.Media, models).FindAsync(info, input.FaceSelection, face.Latent, clock, ct);
             }
 
@@ -112,7 +115,9 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
             var audio = await ReadAudioAsync(plan, segment, models.Latent.Window, input.AudioFeaturesBlob, ct);
 
             await using var video = await store.GetLocalFileAsync(input.VideoBlob, ct);
-            var info = await services.ProbeVideoAsync(video.LocalPath, ct);
+            Media.MediaInfo info;
+            using (clock.Measure(PipelineStages.Probe))
+                info = await services.ProbeVideoAsync(video.LocalPath, ct);
             var encoding = plan.Quality.Lossless ? VideoEncoding.Lossless : VideoEncoding.H264(plan.Quality.Crf, plan.Quality.Preset);
             var job = new SegmentRenderJob(input.JobId, plan, segment, info, latents, audio, input.FaceSelection, encoding);
             var renderer = new SegmentRenderer(services.Media, models,
@@ -128,13 +133,24 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
         var meta = produced.Properties.Metadata;
         var frames = int.Parse(meta[SegmentMetadata.Frames], CultureInfo.InvariantCulture);
         var withFace = int.Parse(meta[SegmentMetadata.FramesWithFace], CultureInfo.InvariantCulture);
+        services.Loggers.CreateLogger("SwapTalk.Pipeline").LogInformation(
+            "{JobId} segment {Segment}: {Frames} frames, {WithFace} with a face, {Outcome} in {Seconds:0.00} s",
+            input.JobId, input.SegmentIndex, frames, withFace, produced.Reused ? "reused" : "rendered", watch.Elapsed.TotalSeconds);
         var tags = SwapTalkTelemetry.JobTags(input.JobId, input.SegmentIndex);
         tags.Add(SwapTalkTelemetry.Tags.Reused, produced.Reused);
         SwapTalkTelemetry.FramesRendered.Add(frames, tags);
         SwapTalkTelemetry.FramesWithFace.Add(withFace, tags);
         SwapTalkTelemetry.SegmentsRendered.Add(1, tags);
         return new RenderSegmentResult(input.SegmentIndex, name, frames, withFace, produced.Reused, watch.Elapsed.TotalSeconds,
-            stages?.Select(s => new StageTiming(s.Stage, s.Seconds, s.Seconds, s.Calls)).ToArray());
+            stages?.OrderBy(s => StageOrder(s.Stage)).Select(s => new StageTiming(s.Stage, s.Seconds, s.Seconds, s.Calls)).ToArray());
+    }
+
+    /// <summary>Stages in pipeline order (probe, then decode .. write), others after.</summary>
+    private static int StageOrder(string stage)
+    {
+        if (stage == PipelineStages.Probe) return -1;
+        var i = PipelineStages.Render.ToList().IndexOf(stage);
+        return i < 0 ? int.MaxValue : i;
     }
 
     /// <summary>Only the feature rows this segment's frames look at.</summary>

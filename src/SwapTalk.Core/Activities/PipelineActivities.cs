@@ -38,5 +38,6 @@ public static class PipelineActivities
         new MediaInputInspector(services.Media, services.Models(services.ModelsFor(modelsDirectory)).Portraits);
 
     /// <summary>The model inventory for job ids and reports: the manifest's models with their sha256.</summary>
-    public static IModelInventory Inventory(PipelineServices services) => new ManifestModelInventory(services.ManifestFor);
+    /// <remarks>Describes the folder the activities load from (<see cref="PipelineServices.ModelsFor"/>), so job ids and reports name the models that ran.</remarks>
+    public static IModelInventory Inventory(PipelineServices services) => new ManifestModelInventory(services.ManifestFor, services.ModelsFor);
 }

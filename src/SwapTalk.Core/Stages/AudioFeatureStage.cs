@@ -49,7 +49,8 @@ public sealed class AudioFeatureStage(MediaTools tools, LatentModels models, Aud
         MediaInfo streams;
         try
         {
-            streams = await new MediaProbe(tools).ProbeStreamsAsync(audioPath, cancellationToken);
+            using (clock.Measure(PipelineStages.AudioDecode))
+                streams = await new MediaProbe(tools).ProbeStreamsAsync(audioPath, cancellationToken);
         }
         catch (MediaException e) when (e.IsBadInput)
         {

@@ -38,8 +38,8 @@ public sealed class PipelineModels : IDisposable
         LatentModels? latent = null;
         try
         {
-            detector = catalog.Open(StageNames.FaceDetector);
-            landmarker = catalog.Open(StageNames.FaceLandmarker);
+            detector = TrackerModels.OpenDetector(catalog);
+            landmarker = TrackerModels.OpenLandmarker(catalog); // opened so ORT can fold its weights (see there)
             latent = LatentModels.Open(catalog);
             return new PipelineModels(catalog, detector, landmarker, latent, FaceMask.Build(mask ?? FaceMaskOptions.WholeFace, catalog.Manifest.Latent.ImageSize));
         }

@@ -50,8 +50,8 @@ public sealed class PortraitStage(MediaEngine media, PipelineModels models)
     /// <exception cref="BadInputException">No face in the portrait (the message names the file).</exception>
     public async Task<PortraitFace> EncodeAsync(string path, FaceSelection selection, StageClock clock, CancellationToken cancellationToken)
     {
-        using var portrait = await LoadAsync(path, cancellationToken);
         using var scope = clock.Measure(PipelineStages.Portrait, frames: 1);
+        using var portrait = await LoadAsync(path, cancellationToken);
         var faces = Detect(portrait);
         var chosen = FaceSelectors.Choose(selection, portrait, faces);
         if (chosen < 0)

@@ -77,10 +77,11 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         var plan = job.Plan;
         var segment = job.Segment;
         var video = job.Video.RequireVideo();
+        // A retry cannot fix a video that no longer matches its plan: bad input, not a transient failure.
         if (video.FrameCount != plan.SourceFrameCount)
-            throw new InvalidOperationException($"'{job.Video.Path}' now has {video.FrameCount} frames, but the plan was made for {plan.SourceFrameCount}; the video changed after planning");
+            throw new BadInputException("video", $"'{job.Video.Path}' now has {video.FrameCount} frames, but the plan was made for {plan.SourceFrameCount}; the video changed after planning");
         if (video.Width != plan.Width || video.Height != plan.Height)
-            throw new InvalidOperationException($"'{job.Video.Path}' is {video.Width}x{video.Height}, but the plan was made for {plan.Width}x{plan.Height}");
+            throw new BadInputException("video", $"'{job.Video.Path}' is {video.Width}x{video.Height}, but the plan was made for {plan.Width}x{plan.Height}");
 
         var tracker = models.Tracker(job.Selection);
         var sourceRange = new FrameRange(segment.SourceStart, segment.SourceEnd);
@@ -125,6 +126,7 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         var frameCount = segment.FrameCount;
         var withFace = 0;
         var buffers = new List<PixelBuffer>();
+        BatchTensors? tensors = null;
         try
         {
             var frameBuffers = new PixelBuffer[Math.Min(batch, frameCount)];
@@ -132,8 +134,11 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
             var crops = new PixelBuffer[frameBuffers.Length];
             for (var b = 0; b < crops.Length; b++) buffers.Add(crops[b] = new PixelBuffer(latent.ImageSize, latent.ImageSize, ColorOrder.Bgr, pooled: true));
             var batchState = new BatchTensors(latent, crops.Length);
+            tensors = batchState;
 
+            var opening = Stopwatch.GetTimestamp();
             await using var writer = media.OpenWriter(outputPath, new FrameWriterSettings(video.Width, video.Height, plan.FrameRate, job.Encoding, ColorOrder.Bgr), cancellationToken);
+            clock.Add(PipelineStages.Write, Stopwatch.GetElapsedTime(opening), frames: 0);
             var faces = new List<(int Slot, int Output, FaceTrackFrame Track)>(batch);
             for (var first = segment.OutputStart; first < segment.OutputEnd; first += batch)
             {
@@ -165,6 +170,7 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         {
             if (spill is null) await source.DisposeAsync();
             foreach (var b in buffers) b.Dispose();
+            tensors?.Dispose();
         }
         return new RenderedSegment(frameCount, withFace, read.Start, read.End, spill is not null, clock.Totals());
     }
@@ -250,14 +256,30 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         return false;
     }
 
-    /// <summary>The float tensors of one batch, allocated once per segment, each on a 64-byte boundary (see <see cref="AlignedMemory"/>).</summary>
-    private sealed class BatchTensors(LatentModels latent, int batch)
+    /// <summary>
+    /// The float tensors of one batch (about 57 MB at batch 8), each on a 64-byte boundary (see <see cref="AlignedMemory"/>),
+    /// in native memory freed when the segment ends: pinned or large managed arrays would wait for a full collection, and a
+    /// long job's footprint would creep up with its segment count.
+    /// </summary>
+    private sealed class BatchTensors(LatentModels latent, int batch) : IDisposable
     {
-        public Memory<float> Images { get; } = AlignedMemory.Floats(batch * latent.ImageValues);
-        public Memory<float> Targets { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
-        public Memory<float> Sources { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
-        public Memory<float> Swapped { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
-        public Memory<float> References { get; } = AlignedMemory.Floats(batch * latent.LatentValues);
-        public Memory<float> Audio { get; } = AlignedMemory.Floats(batch * latent.Window.Length * latent.Window.FeatureDim);
+        private readonly NativeFloats _images = new(batch * latent.ImageValues);
+        private readonly NativeFloats _targets = new(batch * latent.LatentValues);
+        private readonly NativeFloats _sources = new(batch * latent.LatentValues);
+        private readonly NativeFloats _swapped = new(batch * latent.LatentValues);
+        private readonly NativeFloats _references = new(batch * latent.LatentValues);
+        private readonly NativeFloats _audio = new(batch * latent.Window.Length * latent.Window.FeatureDim);
+
+        public Memory<float> Images => _images.Memory;
+        public Memory<float> Targets => _targets.Memory;
+        public Memory<float> Sources => _sources.Memory;
+        public Memory<float> Swapped => _swapped.Memory;
+        public Memory<float> References => _references.Memory;
+        public Memory<float> Audio => _audio.Memory;
+
+        public void Dispose()
+        {
+            foreach (var b in new IDisposable[] { _images, _targets, _sources, _swapped, _references, _audio }) b.Dispose();
+        }
     }
 }

@@ -23,6 +23,8 @@ public static class PipelineStages
     /// <summary>Handing frames to the encoder (ffmpeg encodes in its own process).</summary>
     public const string Write = "write";
     public const string Stitch = "stitch";
+    /// <summary>Probing the target video (frame grid, keyframes): once per process and video, cached.</summary>
+    public const string Probe = "probe";
 
     /// <summary>The render stages in pipeline order (the report and the benchmark list them so).</summary>
     public static IReadOnlyList<string> Render { get; } = [Decode, Track, Align, Encode, Swap, Sync, DecodeVq, Paste, Write];

@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace SwapTalk.Core.Stages;
 
@@ -126,6 +125,4 @@ public static class AudioFeatureFile
         var rows = await SourceLatents.ReadFloats(stream, checked((int)((end - start) * info.Dim)), name, cancellationToken);
         return (rows, start);
     }
-
-    public static string Describe(Info info) => new StringBuilder().Append(info.Count).Append(" features of ").Append(info.Dim).Append(" at ").Append(info.FeatureRate).Append(" Hz").ToString();
 }

@@ -43,10 +43,11 @@ public static class PipelineData
         new PipelineServices(new FileSystemBlobStore(Path.Combine(Root.Value.Path, "unused-store")), Engine, OrtRuntimeFixture.Runtime,
             options: new PipelineOptions { ScratchDirectory = Path.Combine(Root.Value.Path, "scratch") }));
 
-    public const int GridFrames = 75;
+    /// <summary>Frames of the gap clip (its first 2 s at 25 fps).</summary>
+    public const int GapFrames = 50;
 
     /// <summary>Frames of the gap clip that are black (no face): they must pass through untouched.</summary>
-    public static readonly (int Start, int End) BlackFrames = (30, 40);
+    public static readonly (int Start, int End) BlackFrames = (20, 28);
 
     public static MediaEngine Engine { get; } = MediaEngine.FromEnvironment();
 
@@ -73,13 +74,13 @@ public static class PipelineData
         await Task.CompletedTask;
     });
 
-    /// <summary>The GRID clip bbaf2n as lossless FFV1 (75 frames, 25 fps, 360x288, its audio as PCM) with frames 30..39 black.</summary>
-    public static Task<string> GapClipAsync() => Make("gap.mkv", path => Ffmpeg("-i", SharedData.GridClip(),
+    /// <summary>The GRID clip bbaf2n's first 2 s as lossless FFV1 (50 frames, 25 fps, 360x288, its audio as PCM) with frames 20..27 black.</summary>
+    public static Task<string> GapClipAsync() => Make("gap.mkv", path => Ffmpeg("-i", SharedData.GridClip(), "-t", "2",
         "-vf", $"drawbox=enable='between(n,{BlackFrames.Start},{BlackFrames.End - 1})':x=0:y=0:w=iw:h=ih:color=black:t=fill",
         "-c:v", "ffv1", "-level", "3", "-g", "1", "-pix_fmt", "bgr0", "-c:a", "pcm_s16le", path));
 
-    /// <summary>The GRID clip re-timed to 30 fps (frames repeated by the fps filter): 90 frames, no audio.</summary>
-    public static Task<string> Grid30ClipAsync() => Make("grid30.mkv", path => Ffmpeg("-i", SharedData.GridClip(),
+    /// <summary>The GRID clip's first 1.2 s re-timed to 30 fps (frames repeated by the fps filter): 36 frames, no audio.</summary>
+    public static Task<string> Grid30ClipAsync() => Make("grid30.mkv", path => Ffmpeg("-i", SharedData.GridClip(), "-t", "1.2",
         "-vf", "fps=30", "-an", "-c:v", "ffv1", "-level", "3", "-g", "1", "-pix_fmt", "bgr0", path));
 
     /// <summary>The GRID clip's first second: 25 frames with 1 s of its own audio.</summary>
