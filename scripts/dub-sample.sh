@@ -27,4 +27,5 @@ for m in yunet_n_dynamic.onnx peppa_slim_160_68pt.onnx; do
 done
 
 "$swaptalk" dub --face "$data/faces/astronaut.png" --video "$data/video/grid_bbaf2n.mpg" --audio "$data/audio/jfk.wav" \
-  --models "$models" --out "$root/out/grid_bbaf2n_dubbed.mp4" --work "$root/out/work"
+  --models "$models" --out "$root/out/grid_bbaf2n_dubbed.mp4" --work "$root/out/work" \
+  --credit "GRID CORPUS CLIP, CC BY 4.0 (COOKE, BARKER, CUNNINGHAM, SHAO, 2006)"

@@ -10,6 +10,7 @@ using SwapTalk.Core.Jobs;
 using MediaEngine = SwapTalk.Core.Media.MediaEngine;
 using MediaException = SwapTalk.Core.Media.MediaException;
 using SwapTalk.Core.Models;
+using SwapTalk.Core.Stages;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Telemetry;
 using SwapTalk.Core.Workflow;
@@ -26,7 +27,8 @@ internal sealed record DubJsonResult(
     int SegmentsRendered,
     int SegmentsReused,
     double Seconds,
-    long PeakMemoryBytes);
+    long PeakMemoryBytes,
+    string? Preview);
 
 /// <summary>
 /// <c>swaptalk dub --face F --video V [--audio A] [--models DIR] --out O [--work DIR]</c>: the whole job on this
@@ -64,9 +66,12 @@ internal static class DubCommand
         var parallel = new Option<int?>("--parallel") { Description = $"segments rendered at once (default {PipelineOptions.DefaultSegmentParallelism(Environment.ProcessorCount)} on this machine)" };
         var threads = new Option<int?>("--threads") { Description = $"ONNX Runtime threads per model (default {PipelineOptions.DefaultIntraOpThreads(Environment.ProcessorCount)} on this machine)" };
         var batch = new Option<int>("--batch") { Description = "aligned faces per model run", DefaultValueFactory = _ => 8 };
+        var preview = new Option<FileInfo?>("--preview") { Description = "where to write the before/after PNG sheet (default: the output's name + .preview.png)" };
+        var noPreview = new Option<bool>("--no-preview") { Description = "write no preview sheet" };
+        var credit = new Option<string?>("--credit") { Description = "a credit line for the preview sheet (e.g. the target video's licence attribution)" };
 
         var command = new Command("dub", "Dub a video: the portrait's face on the target video, lips synced to the driving audio");
-        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, crf, preset, lossless, json, telemetry, parallel, threads, batch })
+        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, crf, preset, lossless, json, telemetry, parallel, threads, batch, preview, noPreview, credit })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -92,13 +97,20 @@ internal static class DubCommand
                 TelemetryPath: parse.GetValue(telemetry)?.FullName,
                 Parallelism: parse.GetValue(parallel),
                 Threads: parse.GetValue(threads),
-                Batch: parse.GetValue(batch));
+                Batch: parse.GetValue(batch),
+                PreviewPath: parse.GetValue(noPreview) ? null : (parse.GetValue(preview)?.FullName ?? PreviewPathFor(outFile.FullName)),
+                Credit: parse.GetValue(credit));
             return await RunAsync(request, settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
         });
         return command;
     }
 
-    internal sealed record DubSettings(string WorkDirectory, bool Json, string? TelemetryPath, int? Parallelism, int? Threads, int Batch);
+    internal sealed record DubSettings(string WorkDirectory, bool Json, string? TelemetryPath, int? Parallelism, int? Threads, int Batch,
+        string? PreviewPath = null, string? Credit = null);
+
+    /// <summary>out.mp4 -> out.preview.png, beside the output.</summary>
+    internal static string PreviewPathFor(string output) =>
+        Path.Combine(Path.GetDirectoryName(output) ?? ".", Path.GetFileNameWithoutExtension(output) + ".preview.png");
 
     internal static async Task<int> RunAsync(JobRequest request, DubSettings settings, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
@@ -165,15 +177,17 @@ internal static class DubCommand
             var reportPath = Path.Combine(settings.WorkDirectory, result.Result.ReportBlob);
             var report = await store.ReadJsonAsync<JobReport>(result.Result.ReportBlob, cancellationToken: CancellationToken.None);
             if (recorder is not null) await recorder.SaveAsync(settings.TelemetryPath!, CancellationToken.None);
+            var previewPath = await WritePreviewAsync(request, settings, services, store, result, stderr);
             var peak = PeakMemoryBytes();
             if (settings.Json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(new DubJsonResult(result.OutputPath!, reportPath, result.Result.JobId, result.Result.OutputFrames,
-                    result.Result.FramesWithFace, result.Result.SegmentsRendered, result.Result.SegmentsReused, watch.Elapsed.TotalSeconds, peak), Json));
+                    result.Result.FramesWithFace, result.Result.SegmentsRendered, result.Result.SegmentsReused, watch.Elapsed.TotalSeconds, peak, previewPath), Json));
             }
             else
             {
                 DubProgress.Summary(stdout, report, result.OutputPath!, reportPath, watch.Elapsed, settings.TelemetryPath);
+                if (previewPath is not null) stdout.WriteLine($"dub: preview: {previewPath}");
             }
             return Ok;
         }
@@ -202,6 +216,34 @@ internal static class DubCommand
             progress.Stop();
             stderr.WriteLine($"dub: bad input: {e.Message}");
             return BadInput;
+        }
+    }
+
+    /// <summary>
+    /// The before/after sheet. The job has succeeded by now, so a preview that cannot be written is a warning,
+    /// never a failed dub.
+    /// </summary>
+    private static async Task<string?> WritePreviewAsync(JobRequest request, DubSettings settings, PipelineServices services, IBlobStore store,
+        LocalJobResult result, TextWriter stderr)
+    {
+        if (settings.PreviewPath is null || result.OutputPath is null) return null;
+        try
+        {
+            var plan = await store.ReadJsonAsync<JobPlan>(BlobNames.Plan(result.Result.JobId));
+            var header = new List<string>
+            {
+                $"SWAPTALK DUB  {result.Result.JobId}",
+                $"PORTRAIT {Path.GetFileName(request.Portrait)}   VIDEO {Path.GetFileName(request.Video)}   AUDIO {(request.Audio is null ? "(THE VIDEO'S OWN)" : Path.GetFileName(request.Audio))}",
+                $"{plan.OutputFrameCount} FRAMES AT {plan.FrameRate} FPS, {plan.Width}X{plan.Height}, {plan.Mode}, {plan.LengthPolicy}",
+            };
+            if (!string.IsNullOrWhiteSpace(settings.Credit)) header.Add(settings.Credit!);
+            await DubPreview.WriteAsync(services.Media, plan, request.Portrait, request.Video, result.OutputPath, settings.PreviewPath, header);
+            return settings.PreviewPath;
+        }
+        catch (Exception e) when (e is MediaException or IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            stderr.WriteLine($"dub: warning: the preview sheet was not written ({e.Message}); the dub itself is complete");
+            return null;
         }
     }
 

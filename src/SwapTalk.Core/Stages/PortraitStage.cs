@@ -20,28 +20,14 @@ public sealed class PortraitStage(MediaEngine media, PipelineModels models)
     /// <exception cref="BadInputException">The file is not an image ffmpeg can decode.</exception>
     public async Task<PixelBuffer> LoadAsync(string path, CancellationToken cancellationToken)
     {
-        MediaInfo info;
         try
         {
-            info = await media.ProbeAsync(path, cancellationToken);
+            return await media.ReadStillAsync(path, ColorOrder.Bgr, cancellationToken: cancellationToken);
         }
         catch (MediaException e) when (e.IsBadInput)
         {
             throw new BadInputException("portrait", $"'{path}' is not an image that can be decoded: {e.Problem}");
         }
-        if (info.Video is not { FrameCount: > 0 } video)
-            throw new BadInputException("portrait", $"'{path}' holds no picture (no video or image stream)");
-        try
-        {
-            await foreach (var frame in media.ReadFramesAsync(info, new FrameRange(0, 1), new FrameReadOptions { Order = ColorOrder.Bgr }, cancellationToken))
-                using (frame)
-                    return frame.Image.Clone();
-        }
-        catch (MediaException e) when (e.IsBadInput)
-        {
-            throw new BadInputException("portrait", $"'{path}' cannot be decoded: {e.Problem}");
-        }
-        throw new BadInputException("portrait", $"'{path}' decoded to no picture");
     }
 
     /// <summary>The faces the detector finds in the portrait, best score first.</summary>

@@ -42,6 +42,9 @@ public sealed class DubCommandTests
         root.GetProperty("peakMemoryBytes").GetInt64().Should().BeGreaterThan(0);
         File.Exists(root.GetProperty("report").GetString()).Should().BeTrue();
         File.Exists(output).Should().BeTrue();
+        root.GetProperty("preview").GetString().Should().Be(Path.Combine(dir, "dub.preview.png"));
+        using (var sheet = SwapTalk.Core.Imaging.PngCodec.Read(root.GetProperty("preview").GetString()!))
+            sheet.Width.Should().BeGreaterThan(sheet.Height, "pairs of frames side by side under a header");
         stderr.Should().Contain("rendering: 1/1 segments", "progress goes to stderr in JSON mode");
 
         using var telemetry = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dir, "telemetry.json"), Ct));
@@ -56,8 +59,21 @@ public sealed class DubCommandTests
         Directory.CreateDirectory(dir);
         var (code, stdout, stderr) = await Run(Ct, await Args(Path.Combine(dir, "dub.mp4"), "--work", Path.Combine(dir, "work")));
         code.Should().Be(0, stderr);
+        stdout.Should().Contain("dub: preview: " + Path.Combine(dir, "dub.preview.png"));
         stdout.Should().Contain("dub: rendering: 1/1 segments, 25/25 frames").And.Contain("frames/s")
             .And.Contain("dub: report: " + Path.Combine(dir, "work", "jobs")).And.Contain("render stages (work seconds, share): probe");
+    }
+
+    [Fact]
+    public async Task No_preview_writes_no_sheet_and_reports_none()
+    {
+        var dir = Path.Combine(Dir, $"cli-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        var (code, stdout, stderr) = await Run(Ct, await Args(Path.Combine(dir, "dub.mp4"), "--json", "--no-preview"));
+        code.Should().Be(0, stderr);
+        using var json = JsonDocument.Parse(stdout);
+        json.RootElement.GetProperty("preview").ValueKind.Should().Be(JsonValueKind.Null);
+        File.Exists(Path.Combine(dir, "dub.preview.png")).Should().BeFalse();
     }
 
     [Fact]
