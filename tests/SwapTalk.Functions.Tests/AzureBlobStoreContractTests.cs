@@ -73,7 +73,7 @@ public sealed class AzureBlobStoreContractTests : BlobStoreContract
     [Fact]
     public async Task A_large_write_that_fails_midway_publishes_nothing()
     {
-        var broken = new BreakingStream(AzureBlobStore.BlockSize + 100);
+        var broken = new FailingStream(AzureBlobStore.BlockSize + 100);
         var write = () => Store.WriteAsync("jobs/j1/input/broken.mp4", broken, cancellationToken: Ct);
         await write.Should().ThrowAsync<IOException>();
         (await Store.ExistsAsync("jobs/j1/input/broken.mp4", Ct)).Should().BeFalse("staged blocks are not a blob until committed");
@@ -110,27 +110,5 @@ public sealed class AzureBlobStoreContractTests : BlobStoreContract
         ((int)(await http.SendAsync(put, Ct)).StatusCode).Should().Be(403, "the link is read-only");
         var other = new UriBuilder(url) { Path = url.AbsolutePath.Replace("dub.mp4", "other.mp4") }.Uri;
         ((int)(await http.GetAsync(other, Ct)).StatusCode).Should().Be(403, "the link is for one blob");
-    }
-
-    private sealed class BreakingStream(int failAfter) : Stream
-    {
-        private int _position;
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => _position; set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            if (_position >= failAfter) throw new IOException("source broke");
-            var n = Math.Min(count, failAfter - _position);
-            _position += n;
-            return n;
-        }
     }
 }

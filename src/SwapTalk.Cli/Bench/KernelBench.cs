@@ -158,7 +158,7 @@ internal sealed class KernelBench(string? repoRoot = null, bool installReference
             report.Notes.Add("OpenCV reference unavailable (python3-opencv could not be imported or installed): rows show the engine alone");
             return null;
         }
-        var (code, stdout, stderr) = await RunAsync(Python,
+        var (code, stdout, stderr) = await BenchProcess.RunAsync(Python,
             [script, "--work", work, "--iterations", iterations.ToString(), "--warmup", warmup.ToString(),
                 "--warmup-seconds", warmupSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads", "1"], cancellationToken);
         if (code != 0)
@@ -182,33 +182,14 @@ internal sealed class KernelBench(string? repoRoot = null, bool installReference
     private static async Task<bool> EnsureOpenCvAsync(BenchContext context, bool install, CancellationToken cancellationToken)
     {
         if (!File.Exists(Python)) return false;
-        if ((await RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0) return true;
+        if ((await BenchProcess.RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0) return true;
         if (!install) return false;
         context.Log("installing python3-opencv (apt-get) for the OpenCV reference");
         var apt = new[] { "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-opencv" };
         var (code, _, _) = Environment.UserName == "root"
-            ? await RunAsync(apt[0], apt[1..], cancellationToken)
-            : await RunAsync("sudo", ["-n", .. apt], cancellationToken);
-        return code == 0 && (await RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0;
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, CancellationToken cancellationToken)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            using var reg = cancellationToken.Register(() => { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
-            var stdout = p.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
-            await p.WaitForExitAsync(cancellationToken);
-            return (p.ExitCode, await stdout, await stderr);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, "", $"{file}: {e.Message}");
-        }
+            ? await BenchProcess.RunAsync(apt[0], apt[1..], cancellationToken)
+            : await BenchProcess.RunAsync("sudo", ["-n", .. apt], cancellationToken);
+        return code == 0 && (await BenchProcess.RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0;
     }
 }
 

@@ -144,7 +144,7 @@ internal sealed class TrackingBench : IBenchArea
             report.Notes.Add("OpenCV reference unavailable: scripts/bench/opencv_tracking.py not found above the working directory or the binary");
             return null;
         }
-        if (!File.Exists(Python) || (await RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code != 0)
+        if (!File.Exists(Python) || (await BenchProcess.RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code != 0)
         {
             report.Notes.Add("OpenCV reference unavailable: Debian's python3 cannot import cv2 (apt-get install python3-opencv, or run `swaptalk bench kernels` once, which installs it)");
             return null;
@@ -156,7 +156,7 @@ internal sealed class TrackingBench : IBenchArea
             foreach (var f in frames)
                 file.Write(f.Pixels);
         context.Log("running the OpenCV reference");
-        var (code, stdout, stderr) = await RunAsync(Python,
+        var (code, stdout, stderr) = await BenchProcess.RunAsync(Python,
             [script, "--frames", raw, "--width", frames[0].Width.ToString(CultureInfo.InvariantCulture), "--height", frames[0].Height.ToString(CultureInfo.InvariantCulture),
                 "--detector", detector, "--landmarker", landmarker, "--rounds", rounds.ToString(CultureInfo.InvariantCulture), "--threads", "1"], cancellationToken);
         File.Delete(raw);
@@ -174,24 +174,5 @@ internal sealed class TrackingBench : IBenchArea
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "scripts", "bench", "opencv_tracking.py"))) return dir.FullName;
         return null;
-    }
-
-    private static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, CancellationToken cancellationToken)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            using var reg = cancellationToken.Register(() => { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
-            var stdout = p.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
-            await p.WaitForExitAsync(cancellationToken);
-            return (p.ExitCode, await stdout, await stderr);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, "", $"{file}: {e.Message}");
-        }
     }
 }

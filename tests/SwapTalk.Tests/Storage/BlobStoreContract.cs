@@ -359,7 +359,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
     private sealed record Sample(string Name, int Count);
 
     /// <summary>A source that delivers some bytes, then fails: a network drop or a crashed producer.</summary>
-    private sealed class FailingStream(int failAfter) : Stream
+    protected sealed class FailingStream(int failAfter) : Stream
     {
         private int _position;
         public override bool CanRead => true;
