@@ -39,6 +39,8 @@ public static class PipelineData
     private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Made = new();
     private static readonly ConcurrentDictionary<string, Lazy<Task<DubRun>>> Dubs = new();
     private static readonly ConcurrentDictionary<string, Lazy<Task<byte[][]>>> Decoded = new();
+    public static MediaEngine Engine { get; } = MediaEngine.FromEnvironment();
+
     private static readonly Lazy<PipelineServices> Services = new(() =>
         new PipelineServices(new FileSystemBlobStore(Path.Combine(Root.Value.Path, "unused-store")), Engine, OrtRuntimeFixture.Runtime,
             options: new PipelineOptions { ScratchDirectory = Path.Combine(Root.Value.Path, "scratch") }));
@@ -49,7 +51,6 @@ public static class PipelineData
     /// <summary>Frames of the gap clip that are black (no face): they must pass through untouched.</summary>
     public static readonly (int Start, int End) BlackFrames = (20, 28);
 
-    public static MediaEngine Engine { get; } = MediaEngine.FromEnvironment();
 
     public static string Dir => Root.Value.Path;
 

@@ -69,7 +69,7 @@ public sealed class ResumeAndReplayTests
             replay.Outcome.Output.Should().Be(history.Output);
         }
 
-        static IEnumerable<string> Calls(WorkflowHistory h) => h.Decisions.Where(d => d.Kind != WorkflowEventKind.CustomStatusSet).Select(d => d.Name);
+        static IEnumerable<string> Calls(WorkflowHistory h) => h.Decisions.Where(d => d.Kind != WorkflowEventKind.CustomStatusSet).Select(d => d.Name ?? $"({d.Kind} without a name)");
         var root = histories.Single(h => h.InstanceId == dub.Result.Result.JobId);
         Calls(root).Should().Equal(ActivityNames.PlanJob, ActivityNames.PrepareSource, ActivityNames.PrepareAudioFeatures,
             WorkflowNames.RenderSegments, ActivityNames.Stitch, ActivityNames.WriteReport);
