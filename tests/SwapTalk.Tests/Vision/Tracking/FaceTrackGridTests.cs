@@ -36,6 +36,12 @@ public class FaceTrackGridTests
             f.Candidates.Should().ContainSingle("one person in the frame").Which.Should().Be(f.Detection);
             f.RawLandmarks.Should().HaveCount(68);
             f.Landmarks.Should().HaveCount(68);
+            // Strictly: every point, raw and smoothed, inside the face box the landmarker works on (the detector's
+            // box enlarged by 0.2 on every side, clipped to the frame: ../shared/data/README.md).
+            var landmarkerBox = FaceLandmarker68.CropFor(box, 360, 288);
+            foreach (var p in f.RawLandmarks!.Concat(f.Landmarks!))
+                (p.X >= landmarkerBox.X && p.X <= landmarkerBox.Right && p.Y >= landmarkerBox.Y && p.Y <= landmarkerBox.Bottom)
+                    .Should().BeTrue($"landmark {p} of frame {f.Index} lies inside the landmarker's face box {landmarkerBox}");
             for (var k = 0; k < 68; k++)
             {
                 var p = f.RawLandmarks![k];
