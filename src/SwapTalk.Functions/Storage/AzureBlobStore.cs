@@ -175,7 +175,7 @@ public sealed class AzureBlobStore : IBlobStore
         foreach (var container in _routing.Containers)
         {
             var client = _service.GetBlobContainerClient(container);
-            await foreach (var item in client.GetBlobsAsync(prefix: prefix, cancellationToken: cancellationToken))
+            await foreach (var item in client.GetBlobsAsync(new GetBlobsOptions { Prefix = prefix }, cancellationToken))
             {
                 // Names the store would refuse (uploaded by other tools) and blobs outside their container's share are not the store's.
                 if (!IsStoreName(item.Name) || _routing.ContainerOf(item.Name) != container) continue;
