@@ -143,18 +143,11 @@ internal sealed class MediaBench : IBenchArea
 
     private static Task<double> TimeFfmpegAsync(MediaTools tools, string[] args, CancellationToken ct) => TimeAsync(() => RunFfmpegAsync(tools, args, ct));
 
-    /// <summary>The reference: ffmpeg as a user would run it, not through the engine.</summary>
+    /// <summary>The reference: ffmpeg as a user would run it (no engine code; started by the project's one process runner).</summary>
     private static async Task RunFfmpegAsync(MediaTools tools, string[] args, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(tools.Ffmpeg) { RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start ffmpeg");
-        process.StandardInput.Close();
-        using var kill = ct.Register(() => { try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
-        var stderr = await process.StandardError.ReadToEndAsync(CancellationToken.None);
-        await process.WaitForExitAsync(CancellationToken.None);
-        ct.ThrowIfCancellationRequested();
-        if (process.ExitCode != 0) throw new InvalidOperationException($"ffmpeg {string.Join(' ', args)} failed: {stderr}");
+        var (code, _, stderr) = await MediaProcess.CaptureAsync(tools.Ffmpeg, args, ct);
+        if (code != 0) throw new InvalidOperationException($"ffmpeg {string.Join(' ', args)} failed: {stderr}");
     }
 
     private static double Median(List<double> values)

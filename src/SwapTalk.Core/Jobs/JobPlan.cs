@@ -88,9 +88,6 @@ public sealed record JobPlan
     /// <summary>Seconds of that audio the output uses (the output's length; the rest is cut by the mux).</summary>
     public required double UsedAudioSeconds { get; init; }
 
-    /// <summary>How Stitch muxes: always <see cref="MuxLengthPolicy.Video"/> (see <see cref="JobPlanner"/>).</summary>
-    public required MuxLengthPolicy Mux { get; init; }
-
     public required AudioFeatureLayout AudioFeatures { get; init; }
     public required int AudioFeatureCount { get; init; }
     public required int FaceTrackContextFrames { get; init; }

@@ -61,7 +61,6 @@ public class JobPlannerTests
         pingPong.FrameRule.Should().Be(FrameRule.PingPong);
         pingPong.Segments.Should().HaveCount(6);
         pingPong.Segments.Select(s => s.FrameCount).Should().Equal(46, 46, 46, 46, 46, 45);
-        pingPong.Mux.Should().Be(MuxLengthPolicy.Video);
         pingPong.UsedAudioSeconds.Should().Be(11.0);
 
         var freeze = JobPlanner.Plan(grid, 11.0, Options(policy: LengthPolicy.Freeze));
@@ -134,7 +133,7 @@ public class JobPlannerTests
         back.FrameRate.Should().Be(plan.FrameRate);
         back.AudioFeatures.Should().Be(plan.AudioFeatures);
         back.Should().BeEquivalentTo(plan, o => o.Excluding(p => p.Segments));
-        json.Should().Contain("\"frameRule\": \"freeze\"").And.Contain("\"frameRate\": \"30000/1001\"").And.Contain("\"mux\": \"video\"");
+        json.Should().Contain("\"frameRule\": \"freeze\"").And.Contain("\"frameRate\": \"30000/1001\"");
     }
 
     [Fact]
@@ -187,7 +186,6 @@ public class JobPlannerTests
                 : policy == LengthPolicy.Trim ? frames : rate.FramesIn(audio.Value);
             if (plan.OutputFrameCount != expected || JobPlanner.OutputFrameCount(video, audio, policy) != expected)
                 Fail($"{shape}: {plan.OutputFrameCount} output frames, expected {expected}");
-            if (plan.Mux != MuxLengthPolicy.Video) Fail($"{shape}: mux {plan.Mux}");
 
             var owner = new int[plan.OutputFrameCount];
             Array.Fill(owner, -1);
