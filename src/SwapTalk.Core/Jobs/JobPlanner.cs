@@ -119,12 +119,9 @@ public static class JobPlanner
             var featureEnd = rate.SampleAtOrAfterFrameStart(end, features.Rate) + features.WindowAfter;
             segments[i] = new SegmentSpec(
                 Index: i,
-                OutputStart: start,
-                OutputEnd: end,
-                SourceStart: lo,
-                SourceEnd: hi,
-                ReadStart: Math.Max(0, lo - context),
-                ReadEnd: (int)Math.Min(sourceFrames, (long)hi + context),
+                Output: new FrameRange(start, end),
+                Source: new FrameRange(lo, hi),
+                Read: new FrameRange(Math.Max(0, lo - context), Math.Min(sourceFrames, (long)hi + context)),
                 StartTime: rate.FrameTime(start),
                 EndTime: rate.FrameTime(end),
                 AudioFeatureStart: (int)Math.Clamp(featureStart, 0, featureCount),
