@@ -5,6 +5,7 @@ using Microsoft.ML.OnnxRuntime;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Models.Probes;
 using SwapTalk.Core.Vision.Detection;
+using SwapTalk.Core.Vision.Tracking;
 
 namespace SwapTalk.Cli.Bench;
 
@@ -79,6 +80,15 @@ internal sealed class InferenceBench : IBenchArea
         }
         else report.Notes.Add("YuNet rows skipped: ../shared/data/models/yunet_n_640_640.onnx is absent");
 
+        if (SharedModel(root, "peppa_slim_160_68pt.onnx") is { } peppa)
+        {
+            context.Log("Peppa landmarker: weights folded vs as exported");
+            var (folded, exported) = PeppaLatency(runtime, peppa, yunetRuns * 4);
+            report.Rows.Add(new BenchRow("Peppa 160 landmarker, 1 thread: weights folded (TrackerModels) against the export (weights listed as inputs)",
+                "median latency", folded, "ms", exported, "as exported", "ratio <= 0.5: folding still pays"));
+        }
+        else report.Notes.Add("Peppa row skipped: ../shared/data/models/peppa_slim_160_68pt.onnx is absent");
+
         report.Notes.Add($"ONNX Runtime {runtime.Version} (NuGet Microsoft.ML.OnnxRuntime, its .NET API); the reference carries its own "
             + $"libonnxruntime ({Reference}: 1.31 is not on npm); {rounds} round(s), engine and reference alternating, median round reported.");
         report.Notes.Add("runs/s ratio = swaptalk / reference (higher is better); latency ratio = swaptalk / reference (lower is better).");
@@ -131,6 +141,34 @@ internal sealed class InferenceBench : IBenchArea
         while (watch.Elapsed < limit) { session.RunWithBinding(runOptions, binding); sink += y[0]; runs++; }
         GC.KeepAlive(sink);
         return runs / watch.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>
+    /// The Peppa export lists its 152 weights as graph inputs, so ORT must treat them as overridable and cannot fold
+    /// constants; TrackerModels drops them from the inputs. Median latency of both, alternating.
+    /// </summary>
+    private static (double Folded, double Exported) PeppaLatency(OrtRuntime runtime, string path, int runs)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var oneThread = new SessionSettings { IntraOpThreads = 1 };
+        using var folded = runtime.OpenSession(TrackerModels.WithoutInitializerInputs(bytes, out _), "peppa_folded", oneThread);
+        using var exported = runtime.OpenSession(bytes, "peppa_exported", oneThread);
+        TensorInput[] inputs = [TensorInput.Of("input1", Fill(3 * 160 * 160), 1, 3, 160, 160)];
+        var a = new double[runs];
+        var b = new double[runs];
+        for (var i = -3; i < runs; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            using (folded.Run(inputs, "output1")) { }
+            var t = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            start = Stopwatch.GetTimestamp();
+            // The export's weights are inputs with defaults: only input1 is fed, as the pipeline does.
+            using (exported.Run(inputs, "output1")) { }
+            if (i >= 0) (a[i], b[i]) = (t, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+        }
+        Array.Sort(a);
+        Array.Sort(b);
+        return (a[runs / 2], b[runs / 2]);
     }
 
     /// <summary>Median latency with ORT-allocated outputs (Run) and with every output preallocated (RunInto), alternating.</summary>
