@@ -243,10 +243,18 @@ public sealed class InferenceSession : IDisposable
                     return null;
                 }
                 var produced = _session.Run(_runOptions, inputNames, inputValues, outputNames);
-                var tensors = new OutputTensor[produced.Count];
-                var k = 0;
-                foreach (var value in produced) tensors[k] = new OutputTensor(Name, outputNames[k++], value);
-                return new InferenceResult(tensors);
+                try
+                {
+                    var tensors = new OutputTensor[produced.Count];
+                    var k = 0;
+                    foreach (var value in produced) tensors[k] = new OutputTensor(Name, outputNames[k++], value);
+                    return new InferenceResult(tensors);
+                }
+                catch
+                {
+                    produced.Dispose();
+                    throw;
+                }
             }
             catch (OnnxRuntimeException e)
             {
