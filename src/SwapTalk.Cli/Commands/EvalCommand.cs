@@ -158,8 +158,9 @@ internal static class EvalCommand
         if (r.LipSync is { } ls)
         {
             o.WriteLine($"lip sync (mouth opening against loudness, audio {r.Audio}):");
-            o.WriteLine($"  correlation at lag 0                       {F(ls.CorrelationAtLag0)}  ({ls.FramesUsed} frames)");
-            o.WriteLine(string.Format(inv, "  best lag within +-{0} frames                {1:+0;-0;0} (r {2}; positive: the audio comes late)", LipSync.MaxLag, ls.BestLag, F(ls.CorrelationAtBestLag)));
+            o.WriteLine($"  correlation at lag 0                       {F(ls.CorrelationAtLag0)}  ({ls.FramesUsed} frames; envelope as measured)");
+            o.WriteLine($"  detrended correlation at lag 0             {F(ls.Detrended.AtLag0)}  (syllable-rate motion only)");
+            o.WriteLine(string.Format(inv, "  best lag within +-{0} frames                {1:+0;-0;0} (detrended r {2}; positive: the audio comes late)", LipSync.MaxLag, ls.BestLag, F(ls.Detrended.AtBestLag)));
             o.WriteLine($"  LMD (mouth landmarks / eye span)           {F(ls.Lmd)}");
         }
         if (r.ImageQuality is { } q)

@@ -49,7 +49,7 @@ public static class EvaluationImage
         Plot(canvas, new Rect(Margin + 40, y + Line, Width - 2 * Margin - 40, PlotHeight), frames.MouthOpening.Count, -3, 3,
             [(Standardise(frames.MouthOpening), Mouth, "mouth opening"), (frames.Loudness is null ? null : Standardise(frames.Loudness), Loudness, "loudness (RMS)")],
             "MOUTH OPENING AGAINST LOUDNESS (EACH STANDARDISED)" + (result.LipSync is { } ls
-                ? string.Format(Inv, "   r = {0} AT LAG 0, {1} AT THE BEST LAG {2:+0;-0;0}", F(ls.CorrelationAtLag0), F(ls.CorrelationAtBestLag), lag)
+                ? string.Format(Inv, "   R = {0} AT LAG 0 (DETRENDED {1}); BEST LAG {2:+0;-0;0} FRAMES", F(ls.CorrelationAtLag0), F(ls.Detrended.AtLag0), lag)
                 : "   (NO AUDIO)"), [-2, 0, 2]);
         y += PlotHeight + Line + Margin;
 
@@ -85,8 +85,8 @@ public static class EvaluationImage
             $"IDENTITY: CONSISTENCY {F(id.Consistency)} (MIN {F(id.Min)})   TO ORIGINAL {F(id.ToOriginal)}   CLOSER TO PORTRAIT {Pct(id.CloserToPortrait)}   ID RETRIEVE {Pct(id.IdRetrieve)}",
         };
         if (r.LipSync is { } ls)
-            lines.Add(string.Format(Inv, "LIP SYNC: R AT LAG 0 {0}   BEST LAG {1:+0;-0;0} FRAMES (R {2}; + = AUDIO LATE)   LMD {3}",
-                F(ls.CorrelationAtLag0), ls.BestLag, F(ls.CorrelationAtBestLag), F(ls.Lmd)));
+            lines.Add(string.Format(Inv, "LIP SYNC: R AT LAG 0 {0} (DETRENDED {1})   BEST LAG {2:+0;-0;0} FRAMES (DETRENDED R {3}; + = AUDIO LATE)   LMD {4}",
+                F(ls.CorrelationAtLag0), F(ls.Detrended.AtLag0), ls.BestLag, F(ls.Detrended.AtBestLag), F(ls.Lmd)));
         if (r.ImageQuality is { } q)
             lines.Add($"IMAGE: SSIM FACE {F(q.SsimFace)} OUTSIDE {F(q.SsimOutside)}   PSNR FACE {Db(q.PsnrFace)} OUTSIDE {Db(q.PsnrOutside)}");
         lines.Add($"SHARPNESS (VAR. OF LAPLACIAN ON THE FACE): OUTPUT {F(r.Sharpness.Output, "0")}   ORIGINAL {F(r.Sharpness.Original, "0")}");
@@ -106,8 +106,9 @@ public static class EvaluationImage
             Cv2.Line(canvas, new Point(area.X, Y(g)), new Point(area.Right, Y(g)), Grid, 1);
             Text(canvas, g.ToString("0.#", Inv), new Point(area.X - 36, Y(g) + 4), 0.4, Ink);
         }
-        var legendX = area.Right - 260;
-        var legendY = area.Y + 16;
+        // The legend sits under the plot, right of the frame axis label, where no curve runs.
+        var legendX = area.X + 200;
+        var legendY = area.Bottom + 15;
         foreach (var (values, colour, label) in series)
         {
             if (values is null) continue;
@@ -119,7 +120,7 @@ public static class EvaluationImage
                     Cv2.Circle(canvas, new Point(X(t), Y(v)), 2, colour, -1);
             Cv2.Line(canvas, new Point(legendX, legendY - 4), new Point(legendX + 24, legendY - 4), colour, 2);
             Text(canvas, label, new Point(legendX + 30, legendY), 0.4, Ink);
-            legendY += 16;
+            legendX += 60 + Cv2.GetTextSize(label, HersheyFonts.HersheySimplex, 0.4, 1, out _).Width;
         }
         Text(canvas, $"FRAME 0 .. {frames - 1}", new Point(area.X, area.Bottom + 15), 0.4, Ink);
     }

@@ -2,29 +2,38 @@ using System.Numerics;
 
 namespace SwapTalk.Core.Evaluation;
 
+/// <summary>
+/// Pearson correlations of mouth opening at frame t with loudness at frame t + k, for k from -MaxLag to +MaxLag.
+/// <see cref="BestLag"/> is the audio-visual offset: positive, the sound comes k frames after the mouth moves
+/// (audio late); negative, before it (audio early).
+/// </summary>
+public sealed record LagCorrelation(double? AtLag0, int? BestLag, double? AtBestLag, IReadOnlyList<double?> ByLag);
+
 /// <summary>Lip sync of one clip: mouth opening against the driving audio's loudness, and LMD where it applies.</summary>
 public sealed record LipSyncResult
 {
-    /// <summary>Pearson correlation of mouth opening and loudness, frame against frame.</summary>
-    public required double? CorrelationAtLag0 { get; init; }
+    /// <summary>The two series as measured (the loudness envelope): the headline correlation.</summary>
+    public required LagCorrelation Envelope { get; init; }
 
     /// <summary>
-    /// The audio-visual offset in frames within +-<see cref="LipSync.MaxLag"/>: the k with the highest
-    /// correlation of mouth opening at frame t and loudness at frame t + k. Positive: the sound comes k frames
-    /// after the mouth moves (audio late); negative: before it (audio early).
+    /// Both series minus their moving average over +-<see cref="LipSync.DetrendSeconds"/>: syllable-rate motion
+    /// only. On short clips the envelope is dominated by the speech/silence pattern (closed mouth in the
+    /// pauses), which unrelated speech shares; the detrended series separates matched from mismatched audio
+    /// and gives the sharper lag.
     /// </summary>
-    public required int? BestLag { get; init; }
+    public required LagCorrelation Detrended { get; init; }
 
-    public required double? CorrelationAtBestLag { get; init; }
+    /// <summary>Correlation of the envelope at lag 0.</summary>
+    public double? CorrelationAtLag0 => Envelope.AtLag0;
+
+    /// <summary>The audio-visual offset in frames, from the detrended series (see <see cref="LagCorrelation"/> for the sign).</summary>
+    public int? BestLag => Detrended.BestLag;
 
     /// <summary>Frames with both a face and audio, the pairs the lag-0 correlation used.</summary>
     public required int FramesUsed { get; init; }
 
     /// <summary>Mean distance of the 20 mouth landmarks from the original's, as a fraction of the original's eye span (self-driven only).</summary>
     public double? Lmd { get; init; }
-
-    /// <summary>Correlation at each lag from -MaxLag to +MaxLag (null where too few pairs).</summary>
-    public required IReadOnlyList<double?> CorrelationByLag { get; init; }
 }
 
 /// <summary>
@@ -65,24 +74,52 @@ public static class LipSync
         return loudness;
     }
 
-    /// <summary>Correlations of <paramref name="opening"/>[t] with <paramref name="loudness"/>[t + k] for k in -MaxLag..MaxLag, and the best lag.</summary>
-    public static LipSyncResult Correlate(IReadOnlyList<double?> opening, IReadOnlyList<double?> loudness)
+    /// <summary>Half the detrending window, in seconds (3 frames at 25 fps).</summary>
+    public const double DetrendSeconds = 0.12;
+
+    /// <summary>Correlations of opening and loudness as measured and detrended, at lags -MaxLag..MaxLag.</summary>
+    public static LipSyncResult Correlate(IReadOnlyList<double?> opening, IReadOnlyList<double?> loudness, double frameRate)
+    {
+        var half = Math.Max(1, (int)Math.Round(DetrendSeconds * frameRate));
+        return new LipSyncResult
+        {
+            Envelope = ByLag(opening, loudness),
+            Detrended = ByLag(Detrend(opening, half), Detrend(loudness, half)),
+            FramesUsed = Pairs(opening, loudness, 0).Count,
+        };
+    }
+
+    /// <summary>Correlations of <paramref name="x"/>[t] with <paramref name="y"/>[t + k] for k in -MaxLag..MaxLag, and the best k (ties: the smaller |k|).</summary>
+    public static LagCorrelation ByLag(IReadOnlyList<double?> x, IReadOnlyList<double?> y)
     {
         var byLag = new double?[2 * MaxLag + 1];
         for (var k = -MaxLag; k <= MaxLag; k++)
-            byLag[k + MaxLag] = Pearson(Pairs(opening, loudness, k));
+            byLag[k + MaxLag] = Pearson(Pairs(x, y, k));
         int? best = null;
-        for (var k = -MaxLag; k <= MaxLag; k++)
-            if (byLag[k + MaxLag] is { } r && (best is null || r > byLag[best.Value + MaxLag]!.Value || r == byLag[best.Value + MaxLag]!.Value && Math.Abs(k) < Math.Abs(best.Value)))
+        double bestR = double.NegativeInfinity;
+        foreach (var k in Enumerable.Range(0, MaxLag + 1).SelectMany(m => m == 0 ? [0] : new[] { -m, m }))
+            if (byLag[k + MaxLag] is { } r && r > bestR)
+            {
                 best = k;
-        return new LipSyncResult
+                bestR = r;
+            }
+        return new LagCorrelation(byLag[MaxLag], best, best is null ? null : bestR, byLag);
+    }
+
+    /// <summary>Each value minus the mean of the values present within +-<paramref name="half"/> frames of it.</summary>
+    public static double?[] Detrend(IReadOnlyList<double?> values, int half)
+    {
+        var result = new double?[values.Count];
+        for (var t = 0; t < values.Count; t++)
         {
-            CorrelationAtLag0 = byLag[MaxLag],
-            BestLag = best,
-            CorrelationAtBestLag = best is { } b ? byLag[b + MaxLag] : null,
-            FramesUsed = Pairs(opening, loudness, 0).Count,
-            CorrelationByLag = byLag,
-        };
+            if (values[t] is not { } v) continue;
+            double sum = 0;
+            var n = 0;
+            for (var u = Math.Max(0, t - half); u <= Math.Min(values.Count - 1, t + half); u++)
+                if (values[u] is { } w) { sum += w; n++; }
+            result[t] = v - sum / n;
+        }
+        return result;
     }
 
     private static List<(double X, double Y)> Pairs(IReadOnlyList<double?> x, IReadOnlyList<double?> y, int lag)

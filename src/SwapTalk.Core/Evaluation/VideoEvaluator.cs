@@ -225,7 +225,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         }
         var speech = await media.ReadSpeechAsync(audioPath, cancellationToken);
         var loudness = LipSync.LoudnessPerFrame(speech, MediaCommands.SpeechSampleRate, frameRate, opening.Length);
-        var result = LipSync.Correlate(opening, loudness);
+        var result = LipSync.Correlate(opening, loudness, frameRate);
         if (result.CorrelationAtLag0 is null)
             notComputed.Add(new("lip-sync correlation", $"fewer than {LipSync.MinPairs} frames have both a face and audio, or one of the series is constant"));
         if (request.SelfDriven)
