@@ -24,7 +24,7 @@ public static class PreparedMetadata
 /// </summary>
 public sealed class PrepareSourceActivity(PipelineServices services) : IActivity<PrepareSourceInput, PrepareSourceResult>
 {
-    public async Task<PrepareSourceResult> RunAsync(PrepareSourceInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<PrepareSourceResult> RunAsync(PrepareSourceInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
@@ -66,7 +66,7 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
 /// <summary>PrepareAudioFeatures: the driving audio's speech features over the whole track, once (work/audio-features.bin).</summary>
 public sealed class PrepareAudioFeaturesActivity(PipelineServices services) : IActivity<PrepareAudioFeaturesInput, PrepareAudioFeaturesResult>
 {
-    public async Task<PrepareAudioFeaturesResult> RunAsync(PrepareAudioFeaturesInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<PrepareAudioFeaturesResult> RunAsync(PrepareAudioFeaturesInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
@@ -95,7 +95,7 @@ public sealed class PrepareAudioFeaturesActivity(PipelineServices services) : IA
 /// </summary>
 public sealed class RenderSegmentActivity(PipelineServices services) : IActivity<RenderSegmentInput, RenderSegmentResult>
 {
-    public async Task<RenderSegmentResult> RunAsync(RenderSegmentInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<RenderSegmentResult> RunAsync(RenderSegmentInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
@@ -170,7 +170,7 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
 /// </summary>
 public sealed class StitchActivity(PipelineServices services) : IActivity<StitchInput, StitchResult>
 {
-    public async Task<StitchResult> RunAsync(StitchInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<StitchResult> RunAsync(StitchInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;

@@ -53,7 +53,7 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
 {
     private readonly JobValidator _validator = new(limits);
 
-    public async Task<PlanJobResult> RunAsync(PlanJobInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<PlanJobResult> RunAsync(PlanJobInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         using var span = SwapTalkTelemetry.StartStage("plan", input.JobId);
@@ -89,7 +89,7 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
 /// <summary>WriteReport: stores the job report as JSON (overwriting: the last run of a job reports).</summary>
 public sealed class WriteReportActivity(IBlobStore store) : IActivity<WriteReportInput, WriteReportResult>
 {
-    public async Task<WriteReportResult> RunAsync(WriteReportInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<WriteReportResult> RunAsync(WriteReportInput input, CancellationToken cancellationToken)
     {
         var name = BlobNames.Report(input.Report.JobId);
         await store.WriteJsonAsync(name, input.Report, cancellationToken: cancellationToken);
