@@ -42,6 +42,12 @@ if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   apt_install ffmpeg
 fi
 
+# OpenCvSharp's native library links GTK 3 (no display is needed).
+if ! dpkg -s libgtk-3-0 >/dev/null 2>&1; then
+  echo "setup: installing libgtk-3-0 (Debian package; OpenCvSharp's native library needs it)"
+  apt_install libgtk-3-0
+fi
+
 sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
 
 if ! sha_ok "$ORT_LIB" "$ORT_LIB_SHA256"; then
