@@ -227,7 +227,7 @@ internal sealed class KernelScene : IDisposable
             : root is null ? null : Path.Combine(root, "..", "shared", "data", "faces", "astronaut.png");
         if (portraitPath is not null && File.Exists(portraitPath))
         {
-            using var portrait = PngCodec.Read(portraitPath);
+            using var portrait = ImageFile.Read(portraitPath);
             var side = Math.Min(width, height);
             Resize.Run(portrait, RectI.Of(portrait), frame, new RectI((width - side) / 2, (height - side) / 2, side, side));
             description = "shared astronaut.png scaled to 1080x1080 on a noisy gradient, 1920x1080";
