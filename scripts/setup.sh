@@ -48,6 +48,12 @@ if ! dpkg -s libgtk-3-0 >/dev/null 2>&1; then
   apt_install libgtk-3-0
 fi
 
+# OpenCV for Python: the reference the tracking bench and its test compare against.
+if ! dpkg -s python3-opencv >/dev/null 2>&1; then
+  echo "setup: installing python3-opencv (Debian package; the tracking bench's reference)"
+  apt_install python3-opencv
+fi
+
 sha_ok() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$2" ]; }
 
 if ! sha_ok "$ORT_LIB" "$ORT_LIB_SHA256"; then

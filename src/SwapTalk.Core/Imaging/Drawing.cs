@@ -106,7 +106,7 @@ public static class Drawing
         using var towards = new Mat();
         weights.ConvertTo(towards, MatType.CV_32FC1, strength / 255.0);
         using var keep = new Mat();
-        Cv2.Subtract(Scalar.All(1), towards, keep);
+        weights.ConvertTo(keep, MatType.CV_32FC1, -strength / 255.0, 1);
         using var ink = new Mat(image.Height, image.Width, MatType.CV_8UC3, color.In(image.Order));
         Cv2.BlendLinear(ink, mat, towards, keep, mat);
     }

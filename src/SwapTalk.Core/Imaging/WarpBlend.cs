@@ -39,7 +39,7 @@ public static class WarpBlend
         using var front = new Mat();
         alpha.ConvertTo(front, MatType.CV_32FC1, 1 / 255.0);
         using var back = new Mat();
-        Cv2.Subtract(Scalar.All(1), front, back);
+        alpha.ConvertTo(back, MatType.CV_32FC1, -1 / 255.0, 1); // 1 - a/255 (Cv2.Subtract from a Scalar is ~100x slower)
         using var frameMat = frame.AsMat(box);
         Cv2.BlendLinear(colour, frameMat, front, back, frameMat);
         return box;

@@ -182,7 +182,7 @@ public class InspectionTests
         await Refused("models folder absent", [clip, "--models", Path.Combine(dir.Path, "nope")], "models folder");
         await Refused("frames outside", [clip, "--models", models, "--frames", "50:80"], "--frames 50:80 = [50, 80) is not a non-empty part of the video's frames [0, 75)");
         await Refused("frames not a range", [clip, "--models", models, "--frames", "ten"], "--frames 'ten' is not A:B");
-        await Refused("unknown face", [clip, "--models", models, "--face", "biggest"], "face selection 'biggest' is neither 'largest' nor a face index");
+        await Refused("unknown face selection", [clip, "--models", models, "--face-selection", "biggest"], "face selection 'biggest' is not one of largest, most-central, most-confident");
         await Refused("every 0", [clip, "--models", models, "--every", "0"], "every 0");
         Directory.GetFiles(dir.Path).Should().BeEmpty("nothing is written for refused input");
     }
