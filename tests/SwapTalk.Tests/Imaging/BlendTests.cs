@@ -2,11 +2,6 @@ using SwapTalk.Core.Imaging;
 
 namespace SwapTalk.Tests.Imaging;
 
-public class AlphaBlendTests
-{
-
-}
-
 public class WarpBlendTests
 {
     internal static MaskBuffer Disc(int size, double cx, double cy, double radius, double feather)

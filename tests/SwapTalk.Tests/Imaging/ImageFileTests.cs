@@ -11,8 +11,8 @@ public class ImageFileTests
     private static Mat Card()
     {
         var mat = new Mat(37, 61, MatType.CV_8UC3);
-        for (var y = 0; y < mat.Rows; y++)
-            for (var x = 0; x < mat.Cols; x++)
+        for (var y = 0; y < 37; y++)
+            for (var x = 0; x < 61; x++)
                 mat.Set(y, x, new Vec3b((byte)(x * 4), (byte)(y * 6), (byte)(x < 30 ? 40 : 220)));
         return mat;
     }
