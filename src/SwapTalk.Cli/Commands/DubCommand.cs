@@ -48,7 +48,7 @@ internal static class DubCommand
 
     public static Command Create()
     {
-        var face = new Option<FileInfo>("--face") { Description = "the portrait whose face the output shows (PNG, JPEG, any still image ffmpeg reads)", Required = true };
+        var face = new Option<FileInfo>("--face") { Description = "the portrait whose face the output shows (PNG, JPEG, WebP, BMP or TIFF)", Required = true };
         var video = new Option<FileInfo>("--video") { Description = "the target video: someone talking", Required = true };
         var audio = new Option<FileInfo?>("--audio") { Description = "the driving speech (cross-driven); omit to re-sync the video's own audio (self-driven)" };
         var models = new Option<DirectoryInfo?>("--models") { Description = $"the models folder (default: ${ModelCatalog.DirectoryVariable}, else ./models)" };
