@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent, quiet set-up for a fresh Debian machine with the .NET SDK:
 #   - ffmpeg/ffprobe (Debian package)
+#   - libgtk-3-0 (OpenCvSharp's native library) and python3-opencv (the tracking bench's reference)
 # ONNX Runtime needs nothing here: its NuGet package carries libonnxruntime.so into every build.
 # A second run does no network work. Logs go to tools/logs/setup.log; only failures are loud.
 set -euo pipefail
@@ -33,4 +34,16 @@ command -v dotnet >/dev/null || fail "the .NET SDK (dotnet) is not on PATH; inst
 if ! command -v ffmpeg >/dev/null || ! command -v ffprobe >/dev/null; then
   echo "setup: installing ffmpeg (Debian package)"
   apt_install ffmpeg
+fi
+
+# OpenCvSharp's native library links GTK 3 (no display is needed).
+if ! dpkg -s libgtk-3-0 >/dev/null 2>&1; then
+  echo "setup: installing libgtk-3-0 (Debian package; OpenCvSharp's native library needs it)"
+  apt_install libgtk-3-0
+fi
+
+# OpenCV for Python: the reference the tracking bench and its test compare against.
+if ! dpkg -s python3-opencv >/dev/null 2>&1; then
+  echo "setup: installing python3-opencv (Debian package; the tracking bench's reference)"
+  apt_install python3-opencv
 fi

@@ -202,7 +202,7 @@ public sealed class DurableDubTests : IClassFixture<DurableDubTests.Inputs>
                         var p = image.Row(y).Slice(x * 3, 3);
                         p[0] = (byte)x; p[1] = (byte)y; p[2] = 128;
                     }
-                PngCodec.Write(FacelessPortrait, image);
+                ImageFile.Write(FacelessPortrait, image);
             }
             _services = new PipelineServices(new FileSystemBlobStore(_dir.File("unused-store")), media, OrtRuntime.Initialize(new OrtRuntimeOptions()),
                 options: new PipelineOptions { ScratchDirectory = _dir.File("scratch") });

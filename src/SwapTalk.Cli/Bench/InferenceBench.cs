@@ -203,7 +203,7 @@ internal sealed class InferenceBench : IBenchArea
     {
         if (face is null) return null;
         using var session = runtime.OpenSession(path, new SessionSettings(), "yunet_640");
-        using var image = PngCodec.Read(face);
+        using var image = ImageFile.Read(face);
         var detector = new YuNetDetector(session);
         for (var i = 0; i < 3; i++) detector.Detect(image);
         var times = new double[runs];

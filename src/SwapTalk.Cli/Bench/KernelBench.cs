@@ -1,5 +1,7 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.Runtime.InteropServices;
+using OpenCvSharp;
+using OpenCvSharp.Dnn;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Vision.Alignment;
 using SwapTalk.Core.Vision.Compositing;
@@ -7,101 +9,100 @@ using SwapTalk.Core.Vision.Compositing;
 namespace SwapTalk.Cli.Bench;
 
 /// <summary>
-/// <c>swaptalk bench kernels</c>: the image kernels against OpenCV 4.6 (python3-opencv), same
-/// machine, same run, same inputs, both single-threaded. Also checks that the outputs agree (PSNR).
+/// <c>swaptalk bench kernels</c>: each image kernel the project keeps of its own against OpenCvSharp doing
+/// the same job, in this process, same run, same inputs, one thread each (Cv2.SetNumThreads(1)), with a
+/// check that both give the same output: NCHW packing (dnn.blobFromImage), NCHW unpacking (merge +
+/// convertTo), a mask's non-zero box (findNonZero + boundingRect). The OpenCV warp and paste-back the
+/// pipeline uses are timed at the pipeline's sizes beside them, for the stage-share decision in docs/kernels.md.
 /// </summary>
-/// <param name="repoRoot">where scripts/bench lives (default: searched above the working directory and the binary)</param>
-/// <param name="installReference">whether a missing python3-opencv may be installed with apt-get</param>
-internal sealed class KernelBench(string? repoRoot = null, bool installReference = true) : IBenchArea
+internal sealed class KernelBench : IBenchArea
 {
     public string Name => "kernels";
-    public string Description => "affine warp 1080p->512 and paste-back 512->1080p (and resize, blur, NCHW) vs OpenCV 4.6, single thread";
+    public string Description => "kept kernels (NCHW in/out, mask bounds) vs OpenCvSharp in the same run; OpenCV warp 1080p->512 and paste-back 512->1080p timed";
 
     private const int FrameWidth = 1920, FrameHeight = 1080, CropSize = 512;
-    private const string Python = "/usr/bin/python3";
 
-    public async Task<BenchReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
+    public Task<BenchReport> RunAsync(BenchContext context, CancellationToken cancellationToken)
     {
         var report = new BenchReport { Area = Name };
         int iterations = context.Quick ? 10 : 100, warmup = context.Quick ? 2 : 10;
         var warmupSeconds = context.Quick ? 0.05 : 0.5;
-        var work = Path.Combine(context.OutDir, "kernels-work");
-        Directory.CreateDirectory(work);
+        CvMat.EnsureLoaded();
 
-        var root = repoRoot ?? FindRepoRoot();
-        using var scene = KernelScene.Create(FrameWidth, FrameHeight, CropSize, root, context.Log);
-        AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop);
-        using var pasted = scene.Frame.Clone();
-        var box = PasteBack.Run(pasted, scene.Crop, scene.Mask, scene.Face);
-        using var small = new PixelBuffer(640, 360);
-        using var blurred = new MaskBuffer(CropSize, CropSize);
-        var tensor = new float[3 * CropSize * CropSize];
-        const double sigma = 6;
-        var kernel = 2 * GaussianBlur.DefaultRadius(sigma) + 1;
+        using var scene = KernelScene.Create(FrameWidth, FrameHeight, CropSize, context.Log);
+        FfhqAlignment.Extract(scene.Frame, scene.Face, scene.Crop);
         var vqgan = PixelNormalization.MinusOneToOne(ColorOrder.Rgb);
+        var ours = new float[3 * CropSize * CropSize];
+        var theirs = new float[3 * CropSize * CropSize];
+        using var cropMat = scene.Crop.AsMat();
+        using var back = new PixelBuffer(CropSize, CropSize);
+        using var backCv = new PixelBuffer(CropSize, CropSize);
+        TensorLayout.ToNchw(scene.Crop, ours, vqgan);
 
-        var cases = new List<BenchCase>
+        void BlobFromImage()
         {
-            new("warp 1920x1080 -> 512x512", () => AffineWarp.Run(scene.Frame, scene.Crop, scene.FrameToCrop), () => scene.Crop.Pixels.ToArray(),
-                new() { ["kind"] = "warp", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3), ["frame_to_crop"] = Matrix(scene.FrameToCrop), ["crop_size"] = CropSize }),
-            new("paste-back 512x512 -> 1920x1080", () => PasteBack.Run(pasted, scene.Crop, scene.Mask, scene.Face), () =>
+            using var blob = CvDnn.BlobFromImage(cropMat, vqgan.Scale, new Size(CropSize, CropSize), Scalar.All(-vqgan.Bias / vqgan.Scale), swapRB: false, crop: false);
+            Marshal.Copy(blob.Data, theirs, 0, theirs.Length);
+        }
+
+        void MergeConvert()
+        {
+            var plane = CropSize * CropSize;
+            var pinned = GCHandle.Alloc(ours, GCHandleType.Pinned);
+            try
             {
-                using var once = scene.Frame.Clone();
-                PasteBack.Run(once, scene.Crop, scene.Mask, scene.Face);
-                return once.Pixels.ToArray();
-            }, new()
-            {
-                ["kind"] = "paste", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3), ["crop"] = ImageSpec("crop.rgb", CropSize, CropSize, 3),
-                ["mask"] = ImageSpec("mask.gray", CropSize, CropSize, 1), ["crop_to_frame"] = Matrix(scene.CropToFrame), ["box"] = new[] { box.X, box.Y, box.Width, box.Height },
-            }),
-            new("resize 1920x1080 -> 640x360 (area)", () => Resize.Run(scene.Frame, small, ResizeMode.Area), () => small.Pixels.ToArray(),
-                new() { ["kind"] = "resize", ["frame"] = ImageSpec("frame.rgb", FrameWidth, FrameHeight, 3), ["width"] = 640, ["height"] = 360, ["mode"] = "area" }),
-            new($"gaussian blur 512x512 mask, sigma {sigma}", () => GaussianBlur.Run(scene.Mask.Weights, blurred, sigma), () => blurred.Pixels.ToArray(),
-                new() { ["kind"] = "blur", ["mask"] = ImageSpec("mask.gray", CropSize, CropSize, 1), ["sigma"] = sigma, ["kernel"] = kernel }),
-            new("512x512 -> NCHW float, x/127.5-1", () => TensorLayout.ToNchw(scene.Crop, tensor, vqgan), () => System.Runtime.InteropServices.MemoryMarshal.AsBytes(tensor.AsSpan()).ToArray(),
-                new() { ["kind"] = "nchw", ["crop"] = ImageSpec("crop.rgb", CropSize, CropSize, 3), ["scale"] = vqgan.Scale, ["bias"] = vqgan.Bias, ["swap_rb"] = false },
-                FloatOutput: true),
+                var at = pinned.AddrOfPinnedObject();
+                using var r = Mat.FromPixelData(CropSize, CropSize, MatType.CV_32FC1, at);
+                using var g = Mat.FromPixelData(CropSize, CropSize, MatType.CV_32FC1, at + plane * sizeof(float));
+                using var b = Mat.FromPixelData(CropSize, CropSize, MatType.CV_32FC1, at + 2 * plane * sizeof(float));
+                using var merged = new Mat();
+                Cv2.Merge([r, g, b], merged);
+                using var target = backCv.AsMat();
+                merged.ConvertTo(target, MatType.CV_8UC3, 1 / vqgan.Scale, -vqgan.Bias / vqgan.Scale);
+            }
+            finally { pinned.Free(); }
+        }
+
+        var mask = scene.Mask.Weights;
+        using var maskMat = mask.AsMat();
+        RectI cvBounds = default;
+        void FindNonZero()
+        {
+            using var points = new Mat();
+            Cv2.FindNonZero(maskMat, points);
+            var r = Cv2.BoundingRect(points);
+            cvBounds = new RectI(r.X, r.Y, r.Width, r.Height);
+        }
+
+        using var pasted = scene.Frame.Clone();
+        var cases = new (string Name, Action Ours, Action Reference, string ReferenceName, Func<string> Agreement)[]
+        {
+            ("512x512 -> NCHW float, x/127.5-1", () => TensorLayout.ToNchw(scene.Crop, ours, vqgan), BlobFromImage, "OpenCvSharp dnn.blobFromImage",
+                () => FormattableString.Invariant($"largest difference {MaxDifference(ours, theirs):G3}")),
+            ("NCHW float -> 512x512, (x+1)*127.5", () => TensorLayout.FromNchw(ours, back, vqgan), MergeConvert, "OpenCvSharp merge + convertTo",
+                () => FormattableString.Invariant($"largest difference {MaxDifference(back.Pixels, backCv.Pixels)} levels")),
+            ("mask 512x512 non-zero box", () => mask.NonZeroBounds(), FindNonZero, "OpenCvSharp findNonZero + boundingRect",
+                () => mask.NonZeroBounds() == cvBounds ? $"same box {cvBounds}" : $"boxes differ: {mask.NonZeroBounds()} vs {cvBounds}"),
         };
-        report.Notes.Add($"scene: {scene.Description}; a face quad of 600 px turned 8 degrees; whole-face mask (support {scene.Mask.Support}); paste-back box {box}");
-
-        // Inputs for the reference, as raw bytes.
-        await File.WriteAllBytesAsync(Path.Combine(work, "frame.rgb"), scene.Frame.Pixels.ToArray(), cancellationToken);
-        await File.WriteAllBytesAsync(Path.Combine(work, "crop.rgb"), scene.Crop.Pixels.ToArray(), cancellationToken);
-        await File.WriteAllBytesAsync(Path.Combine(work, "mask.gray"), scene.Mask.Weights.Pixels.ToArray(), cancellationToken);
-        var caseSpecs = cases.Select(c => new Dictionary<string, object>(c.Spec) { ["name"] = c.Name }).ToList();
-        await File.WriteAllTextAsync(Path.Combine(work, "cases.json"), JsonSerializer.Serialize(caseSpecs), cancellationToken);
-
-        var reference = await RunOpenCvAsync(root, work, iterations, warmup, warmupSeconds, installReference, context, report, cancellationToken);
         foreach (var c in cases)
         {
-            var t = Measure(c.Run, iterations, warmup, warmupSeconds);
-            var engineOutput = c.Output();
-            double? refMedian = null, refMin = null;
-            var refName = "OpenCV";
-            if (reference is not null && reference.RootElement.GetProperty("cases").TryGetProperty(c.Name, out var r))
-            {
-                refMedian = r.GetProperty("median_ms").GetDouble();
-                refMin = r.GetProperty("min_ms").GetDouble();
-                refName = $"OpenCV {reference.RootElement.GetProperty("opencv").GetString()}";
-                if (r.TryGetProperty("variant", out var variant)) refName += $" {variant.GetString()}";
-                var theirs = await File.ReadAllBytesAsync(r.GetProperty("output").GetString()!, cancellationToken);
-                report.Notes.Add(c.FloatOutput
-                    ? FormattableString.Invariant($"{c.Name}: output vs OpenCV's: largest difference {MaxFloatDifference(engineOutput, theirs):G3}")
-                    : FormattableString.Invariant($"{c.Name}: output vs OpenCV's: PSNR {Psnr(engineOutput, theirs):0.0} dB, largest difference {MaxDifference(engineOutput, theirs)}"));
-            }
-            report.Rows.Add(new BenchRow(c.Name, "median time", t.Median, "ms", refMedian, refName, "ratio <= 1.00"));
-            report.Rows.Add(new BenchRow(c.Name, "best time", t.Min, "ms", refMin, refName, "ratio <= 1.00"));
+            cancellationToken.ThrowIfCancellationRequested();
+            var mine = Measure(c.Ours, iterations, warmup, warmupSeconds);
+            var reference = Measure(c.Reference, iterations, warmup, warmupSeconds);
+            report.Rows.Add(new BenchRow(c.Name, "median time", mine.Median, "ms", reference.Median, c.ReferenceName, "ratio <= 1.00"));
+            report.Rows.Add(new BenchRow(c.Name, "best time", mine.Min, "ms", reference.Min, c.ReferenceName, "ratio <= 1.00"));
+            report.Notes.Add($"agreement: {c.Name}: {c.Agreement()}");
         }
-        report.Notes.Add($"median and best of {iterations} calls after a warm-up of >= {warmup} calls and {warmupSeconds} s (the engine's JIT settles in it); each side single-threaded (cv2.setNumThreads(1)); ratio = swaptalk / OpenCV, below 1 is faster");
-        return report;
+
+        // The OpenCV kernels the pipeline runs per face, at its sizes (their stage shares decide, not a ratio).
+        var warp = Measure(() => FfhqAlignment.Extract(scene.Frame, scene.Face, scene.Crop), iterations, warmup, warmupSeconds);
+        var paste = Measure(() => PasteBack.Run(pasted, scene.Crop, scene.Mask, scene.Face), iterations, warmup, warmupSeconds);
+        report.Rows.Add(new BenchRow("align: warp 1920x1080 -> 512x512 (OpenCV warpAffine)", "median time", warp.Median, "ms"));
+        report.Rows.Add(new BenchRow("paste-back 512x512 -> 1920x1080 (OpenCV warpAffine x2 + blendLinear)", "median time", paste.Median, "ms"));
+        report.Notes.Add($"scene: {scene.Description}; a face quad of 600 px turned 8 degrees; whole-face mask (support {scene.Mask.Support})");
+        report.Notes.Add($"median and best of {iterations} calls after a warm-up of >= {warmup} calls and {warmupSeconds} s (the JIT settles in it); both sides in this process, one thread; ratio = swaptalk / OpenCvSharp, below 1 is faster");
+        return Task.FromResult(report);
     }
-
-    private sealed record BenchCase(string Name, Action Run, Func<byte[]> Output, Dictionary<string, object> Spec, bool FloatOutput = false);
-
-    private static Dictionary<string, object> ImageSpec(string file, int width, int height, int channels) =>
-        new() { ["file"] = file, ["width"] = width, ["height"] = height, ["channels"] = channels };
-
-    private static double[] Matrix(Affine2x3 m) => [m.M11, m.M12, m.M13, m.M21, m.M22, m.M23];
 
     /// <summary>Warm-up runs at least <paramref name="warmup"/> calls and <paramref name="warmupSeconds"/>, so the JIT has settled.</summary>
     internal static (double Median, double Min) Measure(Action run, int iterations, int warmup, double warmupSeconds)
@@ -119,77 +120,18 @@ internal sealed class KernelBench(string? repoRoot = null, bool installReference
         return (samples[iterations / 2], samples[0]);
     }
 
-    private static double MaxFloatDifference(byte[] a, byte[] b)
+    private static double MaxDifference(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        if (a.Length != b.Length) return double.NaN;
-        ReadOnlySpan<float> x = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(a), y = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(b);
         double max = 0;
-        for (var i = 0; i < x.Length; i++) max = Math.Max(max, Math.Abs(x[i] - (double)y[i]));
+        for (var i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - (double)b[i]));
         return max;
     }
 
     private static int MaxDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
     {
-        if (a.Length != b.Length) return -1;
         var max = 0;
         for (var i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
         return max;
-    }
-
-    internal static double Psnr(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-    {
-        if (a.Length != b.Length) return double.NaN;
-        double se = 0;
-        for (var i = 0; i < a.Length; i++) { double d = a[i] - b[i]; se += d * d; }
-        return se == 0 ? double.PositiveInfinity : 10 * Math.Log10(255.0 * 255.0 * a.Length / se);
-    }
-
-    private static async Task<JsonDocument?> RunOpenCvAsync(string? root, string work, int iterations, int warmup, double warmupSeconds, bool install, BenchContext context,
-        BenchReport report, CancellationToken cancellationToken)
-    {
-        var script = root is null ? null : Path.Combine(root, "scripts", "bench", "opencv_kernels.py");
-        if (script is null || !File.Exists(script))
-        {
-            report.Notes.Add("OpenCV reference unavailable: scripts/bench/opencv_kernels.py not found above the working directory or the binary");
-            return null;
-        }
-        if (!await EnsureOpenCvAsync(context, install, cancellationToken))
-        {
-            report.Notes.Add("OpenCV reference unavailable (python3-opencv could not be imported or installed): rows show the engine alone");
-            return null;
-        }
-        var (code, stdout, stderr) = await BenchProcess.RunAsync(Python,
-            [script, "--work", work, "--iterations", iterations.ToString(), "--warmup", warmup.ToString(),
-                "--warmup-seconds", warmupSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), "--threads", "1"], cancellationToken);
-        if (code != 0)
-        {
-            report.Notes.Add($"OpenCV reference failed (exit {code}): {stderr.Trim()}");
-            return null;
-        }
-        return JsonDocument.Parse(stdout);
-    }
-
-    /// <summary>The repository root (holds scripts/bench/opencv_kernels.py), searched above the working directory and the binary.</summary>
-    private static string? FindRepoRoot()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "scripts", "bench", "opencv_kernels.py"))) return dir.FullName;
-        return null;
-    }
-
-    /// <summary>Imports cv2 with Debian's python; installs python3-opencv once if it is missing (idempotent).</summary>
-    private static async Task<bool> EnsureOpenCvAsync(BenchContext context, bool install, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(Python)) return false;
-        if ((await BenchProcess.RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0) return true;
-        if (!install) return false;
-        context.Log("installing python3-opencv (apt-get) for the OpenCV reference");
-        var apt = new[] { "env", "DEBIAN_FRONTEND=noninteractive", "apt-get", "install", "-y", "-q", "--no-install-recommends", "python3-opencv" };
-        var (code, _, _) = Environment.UserName == "root"
-            ? await BenchProcess.RunAsync(apt[0], apt[1..], cancellationToken)
-            : await BenchProcess.RunAsync("sudo", ["-n", .. apt], cancellationToken);
-        return code == 0 && (await BenchProcess.RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code == 0;
     }
 }
 
@@ -208,7 +150,7 @@ internal sealed class KernelScene : IDisposable
     /// The shared astronaut portrait scaled to 1080x1080 in the middle of a noisy gradient, or where
     /// ../shared/data is absent, a synthetic pattern: natural content makes the PSNR against OpenCV meaningful.
     /// </summary>
-    public static KernelScene Create(int width, int height, int cropSize, string? root, Action<string> log)
+    public static KernelScene Create(int width, int height, int cropSize, Action<string> log)
     {
         var frame = new PixelBuffer(width, height);
         var rng = new Random(42);
@@ -222,12 +164,10 @@ internal sealed class KernelScene : IDisposable
                 px[i + 2] = (byte)(140 + 40 * Math.Sin(x * 0.01) + rng.Next(12));
             }
         var description = "synthetic gradient with noise, 1920x1080 (shared astronaut.png not found)";
-        var portraitPath = Environment.GetEnvironmentVariable("SWAPTALK_SHARED_DATA") is { Length: > 0 } shared
-            ? Path.Combine(shared, "faces", "astronaut.png")
-            : root is null ? null : Path.Combine(root, "..", "shared", "data", "faces", "astronaut.png");
+        var portraitPath = SharedFace();
         if (portraitPath is not null && File.Exists(portraitPath))
         {
-            using var portrait = PngCodec.Read(portraitPath);
+            using var portrait = ImageFile.Read(portraitPath);
             var side = Math.Min(width, height);
             Resize.Run(portrait, RectI.Of(portrait), frame, new RectI((width - side) / 2, (height - side) / 2, side, side));
             description = "shared astronaut.png scaled to 1080x1080 on a noisy gradient, 1920x1080";
@@ -244,6 +184,16 @@ internal sealed class KernelScene : IDisposable
             Frame = frame, Crop = new PixelBuffer(cropSize, cropSize), Face = FfhqAlignment.FromQuad(quad, cropSize),
             Mask = FaceMask.Build(FaceMaskOptions.WholeFace, cropSize), Description = description,
         };
+    }
+
+    /// <summary>The shared astronaut portrait: $SWAPTALK_SHARED_DATA, else ../shared/data above the working directory or the binary.</summary>
+    private static string? SharedFace()
+    {
+        if (Environment.GetEnvironmentVariable("SWAPTALK_SHARED_DATA") is { Length: > 0 } shared) return Path.Combine(shared, "faces", "astronaut.png");
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+                if (File.Exists(Path.Combine(dir.FullName, "shared", "data", "faces", "astronaut.png"))) return Path.Combine(dir.FullName, "shared", "data", "faces", "astronaut.png");
+        return null;
     }
 
     public void Dispose()

@@ -48,7 +48,7 @@ internal static class DubCommand
 
     public static Command Create()
     {
-        var face = new Option<FileInfo>("--face") { Description = "the portrait whose face the output shows (PNG, JPEG, any still image ffmpeg reads)", Required = true };
+        var face = new Option<FileInfo>("--face") { Description = "the portrait whose face the output shows (PNG, JPEG, WebP, BMP or TIFF)", Required = true };
         var video = new Option<FileInfo>("--video") { Description = "the target video: someone talking", Required = true };
         var audio = new Option<FileInfo?>("--audio") { Description = "the driving speech (cross-driven); omit to re-sync the video's own audio (self-driven)" };
         var models = new Option<DirectoryInfo?>("--models") { Description = $"the models folder (default: ${ModelCatalog.DirectoryVariable}, else ./models)" };
@@ -57,8 +57,8 @@ internal static class DubCommand
         var segmentFrames = new Option<int>("--segment-frames") { Description = "output frames per segment (the unit of parallel work and of resume)", DefaultValueFactory = _ => new JobOptions().SegmentFrames };
         var policy = new Option<string>("--policy") { Description = "when the audio is longer than the video: ping-pong, freeze or trim", DefaultValueFactory = _ => "ping-pong" };
         policy.AcceptOnlyFromAmong("ping-pong", "freeze", "trim");
-        var selection = new Option<string>("--face-selection") { Description = "which face when there are several: largest, most-central or most-confident", DefaultValueFactory = _ => "largest" };
-        selection.AcceptOnlyFromAmong("largest", "most-central", "most-confident");
+        var selection = new Option<string>("--face-selection") { Description = $"which face when there are several: {string.Join(", ", FaceSelectors.Names)}", DefaultValueFactory = _ => FaceSelectors.Names[0] };
+        selection.AcceptOnlyFromAmong([.. FaceSelectors.Names]);
         var crf = new Option<int>("--crf") { Description = "H.264 quality, 0..51 (lower is better)", DefaultValueFactory = _ => new OutputQuality().Crf };
         var preset = new Option<string>("--preset") { Description = "x264 preset (ultrafast .. veryslow)", DefaultValueFactory = _ => new OutputQuality().Preset };
         var lossless = new Option<bool>("--lossless") { Description = "FFV1 segments and a lossless .mkv output (exact frames; large files)" };
@@ -89,7 +89,7 @@ internal static class DubCommand
                 {
                     SegmentFrames = parse.GetValue(segmentFrames),
                     LengthPolicy = ParsePolicy(parse.GetValue(policy)!),
-                    FaceSelection = ParseSelection(parse.GetValue(selection)!),
+                    FaceSelection = FaceSelectors.Parse(parse.GetValue(selection)!),
                     Quality = new OutputQuality { Crf = parse.GetValue(crf), Preset = parse.GetValue(preset)!, Lossless = parse.GetValue(lossless) },
                 },
             };
@@ -304,13 +304,6 @@ internal static class DubCommand
         "freeze" => LengthPolicy.Freeze,
         "trim" => LengthPolicy.Trim,
         _ => LengthPolicy.PingPong,
-    };
-
-    private static FaceSelection ParseSelection(string text) => text switch
-    {
-        "most-central" => FaceSelection.MostCentral,
-        "most-confident" => FaceSelection.MostConfident,
-        _ => FaceSelection.Largest,
     };
 
     /// <summary>This process's peak resident memory (VmHWM) where /proc has it, else the GC's view of the peak working set.</summary>

@@ -112,6 +112,10 @@ internal static class EvalCommand
         {
             return (Fail(stderr, $"bad input: {e.Message}"), null);
         }
+        catch (SwapTalk.Core.Imaging.ImageFileException e)
+        {
+            return (Fail(stderr, $"bad input: {e.Message}"), null);
+        }
         catch (FileNotFoundException e)
         {
             return (Fail(stderr, e.Message), null);

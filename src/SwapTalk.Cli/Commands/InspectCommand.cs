@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
+using SwapTalk.Core.Stages;
 using SwapTalk.Core.Vision.Inspection;
 using SwapTalk.Core.Vision.Tracking;
 
@@ -29,7 +30,7 @@ internal static class InspectCommand
         var output = new Option<string?>("--out") { Description = "the contact sheet to write (default: VIDEO's name + _faces.png, in the current folder)" };
         var every = new Option<int?>("--every") { Description = "one tile every K frames (default: about 24 tiles)" };
         var frames = new Option<string?>("--frames") { Description = "the frames to track, A:B = frames A to B-1 (A: or :B open-ended; default: all)" };
-        var face = new Option<string>("--face") { Description = "which face: largest, or an index counted from the left (0 = leftmost)", DefaultValueFactory = _ => "largest" };
+        var face = new Option<string>("--face-selection") { Description = $"which face when there are several: {string.Join(", ", FaceSelectors.Names)} (as for dub)", DefaultValueFactory = _ => FaceSelectors.Names[0] };
         var stats = new Option<bool>("--stats") { Description = "also print every tracked frame: source, score, box, quad" };
         var command = new Command("inspect", "Track the face through a video and write a PNG contact sheet of boxes, landmarks, aligned crops and masks");
         command.Arguments.Add(video);
@@ -44,7 +45,7 @@ internal static class InspectCommand
                 var paths = parse.GetValue(video) ?? [];
                 if (paths.Length != 1) return Usage(stderr, "inspect takes exactly one VIDEO");
                 var path = paths[0];
-                var selector = FaceSelector.Parse(parse.GetValue(face) ?? "largest");
+                var selector = FaceSelectors.For(FaceSelectors.Parse(parse.GetValue(face) ?? FaceSelectors.Names[0]));
                 var modelsDir = ModelCatalog.ResolveDirectory(parse.GetValue(models));
                 if (!Directory.Exists(modelsDir)) return Usage(stderr, $"inspect: models folder {modelsDir} does not exist (--models DIR or {ModelCatalog.DirectoryVariable})");
                 var sheetPath = parse.GetValue(output) ?? Path.GetFileNameWithoutExtension(path) + "_faces.png";

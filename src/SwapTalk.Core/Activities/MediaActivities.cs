@@ -35,7 +35,7 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
             var clock = new StageClock(input.JobId);
             PortraitFace face;
             await using (var portrait = await store.GetLocalFileAsync(input.PortraitBlob, ct))
-                face = await new PortraitStage(services.Media, models).EncodeAsync(portrait.LocalPath, input.FaceSelection, clock, ct);
+                face = await new PortraitStage(models).EncodeAsync(portrait.LocalPath, input.FaceSelection, clock, ct);
 
             ReferenceFace? reference = null;
             if (input.PlanBlob is not null && input.VideoBlob is not null

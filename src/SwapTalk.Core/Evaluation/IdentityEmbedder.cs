@@ -66,8 +66,8 @@ public sealed class IdentityEmbedder
         if (transform is null || transform.Empty())
             throw new InvalidOperationException($"no similarity transform maps the keypoints {string.Join(" ", points)} onto the identity template");
         var aligned = new PixelBuffer(Size, Size, frame.Order);
-        using var source = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, frame.Data, frame.Stride);
-        using var target = Mat.FromPixelData(Size, Size, MatType.CV_8UC3, aligned.Data, aligned.Stride);
+        using var source = frame.AsMat();
+        using var target = aligned.AsMat();
         Cv2.WarpAffine(source, target, transform, new Size(Size, Size), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
         return aligned;
     }

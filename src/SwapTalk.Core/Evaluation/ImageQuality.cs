@@ -120,8 +120,7 @@ public static class ImageQuality
         return Affine(sum, 1, offset);
     }
 
-    internal static Mat Wrap(PixelBuffer frame) =>
-        Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, frame.Data, frame.Stride);
+    internal static Mat Wrap(PixelBuffer frame) => frame.AsMat();
 
     private static Mat Luma(Mat bgr)
     {

@@ -10,7 +10,7 @@ namespace SwapTalk.Core.Evaluation;
 /// the portrait, the original and a gallery), lip sync (mouth opening against loudness; LMD self-driven) and
 /// image quality against the original (SSIM, PSNR, sharpness). Streams the frames once (the original in
 /// lockstep), so memory does not grow with the clip. Bad input (a missing or unreadable file, a portrait or
-/// clip without a face) raises <see cref="MediaException"/> or <see cref="BadInputException"/> naming it.
+/// clip without a face) raises <see cref="MediaException"/>, <see cref="Imaging.ImageFileException"/> or <see cref="BadInputException"/> naming it.
 /// </summary>
 public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
 {
@@ -241,7 +241,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
 
     private async Task<(float[] Embedding, Mat Thumbnail)?> EmbedStillAsync(string path, string role, CancellationToken cancellationToken)
     {
-        using var image = await media.ReadStillAsync(path, ColorOrder.Bgr, cancellationToken: cancellationToken);
+        using var image = await ImageFile.ReadAsync(path, ColorOrder.Bgr, cancellationToken);
         var face = models.Faces.Observe(image);
         if (face is null) return null;
         return (models.Identity.Embed(image, face.Detection), Thumbnail(image));
@@ -272,7 +272,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
                 s.Thumbnail.Dispose();
                 gallery.Add(s.Embedding);
             }
-            catch (MediaException e) when (e.IsBadInput)
+            catch (ImageFileException e)
             {
                 skipped.Add($"{file}: {e.Problem}");
             }

@@ -1,10 +1,8 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using OpenCvSharp;
 
 namespace SwapTalk.Core.Imaging;
 
-/// <summary>Channel order changes (RGB and BGR), in place or into another buffer.</summary>
+/// <summary>Channel order changes (RGB and BGR) with OpenCV, in place or into another buffer.</summary>
 public static class ColorConversion
 {
     /// <summary>
@@ -21,45 +19,10 @@ public static class ColorConversion
         }
         else
         {
-            SwapRedBlue(source.Pixels, destination.Pixels);
+            using var src = source.AsMat();
+            using var dst = destination.AsMat();
+            Cv2.CvtColor(src, dst, ColorConversionCodes.BGR2RGB); // the same swap both ways
         }
         destination.Order = order;
-    }
-
-    internal static void SwapRedBlue(ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        var done = Ssse3.IsSupported ? SwapRedBlueSimd(source, destination) : 0;
-        SwapRedBlueScalar(source[done..], destination[done..]);
-    }
-
-    internal static void SwapRedBlueScalar(ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        for (var i = 0; i + 2 < source.Length; i += 3)
-        {
-            // Read all three first: source and destination may be the same bytes.
-            byte r = source[i], g = source[i + 1], b = source[i + 2];
-            destination[i] = b;
-            destination[i + 1] = g;
-            destination[i + 2] = r;
-        }
-    }
-
-    /// <summary>
-    /// Five pixels per 16-byte shuffle; the 16th byte is copied unchanged and rewritten by the next
-    /// step, which also keeps in-place conversion correct. Returns the bytes done (a multiple of 15).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe int SwapRedBlueSimd(ReadOnlySpan<byte> source, Span<byte> destination)
-    {
-        if (!Ssse3.IsSupported) return 0;
-        var swap = Vector128.Create((byte)2, 1, 0, 5, 4, 3, 8, 7, 6, 11, 10, 9, 14, 13, 12, 15);
-        var n = source.Length;
-        var i = 0;
-        fixed (byte* s = source, d = destination)
-        {
-            for (; i + 16 <= n; i += 15)
-                Sse2.Store(d + i, Ssse3.Shuffle(Sse2.LoadVector128(s + i), swap));
-        }
-        return i;
     }
 }

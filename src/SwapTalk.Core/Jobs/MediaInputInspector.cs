@@ -6,8 +6,8 @@ namespace SwapTalk.Core.Jobs;
 
 /// <summary>
 /// The input inspector over the media engine and the YuNet face detector: probes the target video (streams,
-/// exact frame count, displayed size, constant rate) and the driving audio, and decodes the portrait (any still
-/// image ffmpeg decodes) to count its faces. Files ffprobe cannot read at all are <see cref="BadInputException"/>s
+/// exact frame count, displayed size, constant rate) and the driving audio, and decodes the portrait (PNG, JPEG, WebP,
+/// BMP or TIFF, through OpenCV) to count its faces. Files ffprobe cannot read at all are <see cref="BadInputException"/>s
 /// naming the input; a file without the wanted stream gives null, which the validator reports.
 /// </summary>
 public sealed class MediaInputInspector : IJobInputInspector
@@ -29,7 +29,7 @@ public sealed class MediaInputInspector : IJobInputInspector
     public async Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken)
     {
         if (_faces is null) throw new InvalidOperationException("this inspector has no face detector, so it cannot inspect portraits");
-        using var picture = await LoadPictureAsync(_media, path, "portrait", cancellationToken);
+        using var picture = await LoadPictureAsync(path, "portrait", cancellationToken);
         var faces = _faces.Detect(picture).Count(f => f.Score >= _minScore);
         return new PortraitFacts(picture.Width, picture.Height, faces);
     }
@@ -55,32 +55,18 @@ public sealed class MediaInputInspector : IJobInputInspector
         return new AudioFacts(seconds, audio.SampleRate, audio.Channels);
     }
 
-    /// <summary>Decodes the first picture of a still image (or video) in BGR, the detectors' order.</summary>
-    /// <exception cref="BadInputException">Not a picture ffmpeg can decode (names <paramref name="input"/> and the file).</exception>
-    public static async Task<PixelBuffer> LoadPictureAsync(MediaEngine media, string path, string input, CancellationToken cancellationToken)
+    /// <summary>Decodes a still image (PNG, JPEG, WebP, BMP or TIFF) in BGR, the detectors' order.</summary>
+    /// <exception cref="BadInputException">Not an image that can be decoded (names <paramref name="input"/> and the file).</exception>
+    public static async Task<PixelBuffer> LoadPictureAsync(string path, string input, CancellationToken cancellationToken)
     {
-        MediaInfo info;
         try
         {
-            info = await media.ProbeAsync(path, cancellationToken);
+            return await ImageFile.ReadAsync(path, ColorOrder.Bgr, cancellationToken);
         }
-        catch (MediaException e) when (e.IsBadInput)
+        catch (ImageFileException e)
         {
             throw new BadInputException(input, $"'{path}' is not an image that can be decoded: {e.Problem}");
         }
-        if (info.Video is not { FrameCount: > 0 })
-            throw new BadInputException(input, $"'{path}' holds no picture (no image or video stream)");
-        try
-        {
-            await foreach (var frame in media.ReadFramesAsync(info, new FrameRange(0, 1), new FrameReadOptions { Order = ColorOrder.Bgr }, cancellationToken))
-                using (frame)
-                    return frame.Image.Clone();
-        }
-        catch (MediaException e) when (e.IsBadInput)
-        {
-            throw new BadInputException(input, $"'{path}' cannot be decoded: {e.Problem}");
-        }
-        throw new BadInputException(input, $"'{path}' decoded to no picture");
     }
 
     private async Task<MediaInfo> ProbeAsync(string path, string input, bool full, CancellationToken cancellationToken)

@@ -23,24 +23,6 @@ public sealed class MediaEngine(MediaTools tools)
     public IAsyncEnumerable<VideoFrame> ReadFramesAsync(MediaInfo media, FrameRange? range = null, FrameReadOptions? options = null, CancellationToken cancellationToken = default) =>
         _reader.ReadAsync(media, range, options, cancellationToken);
 
-    /// <summary>
-    /// One frame of a still image (PNG, JPEG, any picture ffmpeg decodes) or of a video's frame
-    /// <paramref name="index"/>, as an unpooled buffer the caller owns.
-    /// </summary>
-    /// <exception cref="MediaException">The file holds no picture, or not that many frames (IsBadInput).</exception>
-    public async Task<PixelBuffer> ReadStillAsync(string path, ColorOrder order = ColorOrder.Rgb, long index = 0, CancellationToken cancellationToken = default)
-    {
-        var info = await ProbeAsync(path, cancellationToken);
-        if (info.Video is not { FrameCount: > 0 } video)
-            throw new MediaException(path, "holds no picture (no video or image stream)") { IsBadInput = true };
-        if (index < 0 || index >= video.FrameCount)
-            throw new MediaException(path, $"has {video.FrameCount} frames; frame {index} does not exist") { IsBadInput = true };
-        await foreach (var frame in ReadFramesAsync(info, new FrameRange(index, index + 1), new FrameReadOptions { Order = order }, cancellationToken))
-            using (frame)
-                return frame.Image.Clone();
-        throw new MediaException(path, $"decoded to no picture at frame {index}") { IsBadInput = true };
-    }
-
     public FrameWriter OpenWriter(string outputPath, FrameWriterSettings settings, CancellationToken cancellationToken = default) =>
         FrameWriter.Open(Tools, outputPath, settings, cancellationToken);
 

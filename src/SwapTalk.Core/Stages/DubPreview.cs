@@ -66,7 +66,7 @@ public static class DubPreview
         using var sheet = new PixelBuffer(width, height, ColorOrder.Rgb);
         sheet.Pixels.Fill(24);
 
-        using (var portrait = await media.ReadStillAsync(portraitPath, ColorOrder.Rgb, cancellationToken: cancellationToken))
+        using (var portrait = await ImageFile.ReadAsync(portraitPath, ColorOrder.Rgb, cancellationToken))
             DrawScaled(portrait, sheet, Margin, Margin, portraitSize, portraitSize);
         var textX = Margin + portraitSize + Gap;
         var y = Margin;
@@ -93,7 +93,7 @@ public static class DubPreview
             var outputPanel = await DrawFrameAsync(media, output, outputIndex, sheet, x + panelWidth + Gap, top + LabelHeight, panelWidth, panelHeight, cancellationToken);
             panels.Add(new DubPreviewPanel(outputIndex, sourceIndex, sourcePanel, outputPanel));
         }
-        PngCodec.Write(pngPath, sheet);
+        ImageFile.Write(pngPath, sheet);
         return panels;
     }
 

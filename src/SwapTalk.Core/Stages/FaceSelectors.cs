@@ -5,9 +5,31 @@ using SwapTalk.Core.Vision.Tracking;
 
 namespace SwapTalk.Core.Stages;
 
-/// <summary>The job option <see cref="FaceSelection"/> as the tracker's per-frame selector (decided from the frame alone).</summary>
+/// <summary>
+/// The job option <see cref="FaceSelection"/>: its names on every command line (<c>dub</c> and <c>inspect</c>
+/// both take <c>--face-selection largest|most-central|most-confident</c>) and the tracker's per-frame selector
+/// for each (decided from the frame alone).
+/// </summary>
 public static class FaceSelectors
 {
+    /// <summary>The command-line names, in <see cref="FaceSelection"/>'s order.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["largest", "most-central", "most-confident"];
+
+    /// <summary>The selection a command-line name means.</summary>
+    /// <exception cref="ArgumentException">Not one of <see cref="Names"/>.</exception>
+    public static FaceSelection Parse(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "largest" => FaceSelection.Largest,
+        "most-central" => FaceSelection.MostCentral,
+        "most-confident" => FaceSelection.MostConfident,
+        _ => throw new ArgumentException($"face selection '{text}' is not one of {string.Join(", ", Names)}", nameof(text)),
+    };
+
+    /// <summary>The command-line name of a selection.</summary>
+    public static string NameOf(FaceSelection selection) => Enum.IsDefined(selection)
+        ? Names[(int)selection]
+        : throw new ArgumentOutOfRangeException(nameof(selection), $"{(int)selection} is not a face selection");
+
     public static IFaceSelector For(FaceSelection selection) => selection switch
     {
         FaceSelection.Largest => FaceSelector.Largest,

@@ -10,21 +10,21 @@ namespace SwapTalk.Core.Stages;
 public sealed record PortraitFace(int Width, int Height, int FacesFound, FaceDetection Chosen, AlignedFace Alignment, float[] Latent);
 
 /// <summary>
-/// The source face, once per job: the portrait (any still image ffmpeg decodes: PNG, JPEG, ...) decoded,
+/// The source face, once per job: the portrait (PNG, JPEG, WebP, BMP or TIFF) decoded,
 /// faces detected, one chosen by the job's face selection (largest by default), its 68 landmarks, the FFHQ
 /// alignment, and the VQ encoder's latent of the aligned face.
 /// </summary>
-public sealed class PortraitStage(MediaEngine media, PipelineModels models)
+public sealed class PortraitStage(PipelineModels models)
 {
-    /// <summary>Decodes the portrait's first frame (BGR, the detector's order).</summary>
-    /// <exception cref="BadInputException">The file is not an image ffmpeg can decode.</exception>
+    /// <summary>Decodes the portrait (BGR, the detector's order) through <see cref="ImageFile"/>.</summary>
+    /// <exception cref="BadInputException">The file is not a PNG, JPEG, WebP, BMP or TIFF image that can be decoded.</exception>
     public async Task<PixelBuffer> LoadAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
-            return await media.ReadStillAsync(path, ColorOrder.Bgr, cancellationToken: cancellationToken);
+            return await ImageFile.ReadAsync(path, ColorOrder.Bgr, cancellationToken);
         }
-        catch (MediaException e) when (e.IsBadInput)
+        catch (ImageFileException e)
         {
             throw new BadInputException("portrait", $"'{path}' is not an image that can be decoded: {e.Problem}");
         }

@@ -61,26 +61,6 @@ public class TensorLayoutTests
 
 public class ColorConversionTests
 {
-    [Theory]
-    [InlineData(1)]
-    [InlineData(5)]
-    [InlineData(6)]
-    [InlineData(101)]
-    public void Swap_agrees_with_the_reference_in_place_and_between_buffers(int pixels)
-    {
-        var src = new byte[pixels * 3];
-        new Random(pixels).NextBytes(src);
-        var expected = new byte[src.Length];
-        ColorConversion.SwapRedBlueScalar(src, expected);
-        for (var i = 0; i < pixels; i++)
-            expected.AsSpan(i * 3, 3).ToArray().Should().Equal(src[i * 3 + 2], src[i * 3 + 1], src[i * 3]);
-        var copy = new byte[src.Length];
-        ColorConversion.SwapRedBlue(src, copy);
-        copy.Should().Equal(expected);
-        var inPlace = (byte[])src.Clone();
-        ColorConversion.SwapRedBlue(inPlace, inPlace);
-        inPlace.Should().Equal(expected);
-    }
 
     [Fact]
     public void Convert_sets_the_order_and_copies_when_it_already_matches()

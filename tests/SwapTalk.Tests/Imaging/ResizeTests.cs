@@ -60,22 +60,6 @@ public class ResizeTests
         { 7, 5, 3, 11, ResizeMode.Auto },
     };
 
-    [Theory]
-    [MemberData(nameof(Sizes))]
-    public void Simd_kernel_agrees_exactly_with_the_scalar_reference(int sw, int sh, int dw, int dh, ResizeMode mode)
-    {
-        using var src = AffineWarpTests.Noise(sw, sh, sw + dw);
-        using var simd = new PixelBuffer(dw + 4, dh + 2);
-        using var scalar = new PixelBuffer(dw + 4, dh + 2);
-        var sr = new RectI(1, 0, sw - 1, sh);  // ends on the image's last pixel: the load guard matters
-        var dr = new RectI(3, 1, dw, dh);
-        var columns = Resize.AxisTaps(sr.Width, dr.Width, mode);
-        var rows = Resize.AxisTaps(sr.Height, dr.Height, mode);
-        Resize.ResizeSimd(src, sr, simd, dr, columns, rows);
-        Resize.ResizeScalar(src, sr, scalar, dr, columns, rows);
-        simd.Pixels.SequenceEqual(scalar.Pixels).Should().BeTrue();
-    }
-
     [Fact]
     public void Resizing_onto_an_overlapping_region_of_the_same_buffer_is_refused_but_disjoint_regions_work()
     {

@@ -74,7 +74,7 @@ public class ProbeModelTests
     [Fact]
     public void Encode_then_decode_keeps_the_astronaut_above_28_dB()
     {
-        using var face = PngCodec.Read(SharedData.Face);
+        using var face = ImageFile.Read(SharedData.Face);
         var norm = ModelManifest.Default.Model(StageNames.VqEncoder).Input("image").Pixels!.Normalization;
         var tensor = new float[ImageValues];
         TensorLayout.ToNchw(face, tensor, norm);

@@ -43,7 +43,7 @@ public sealed class DubCommandTests
         File.Exists(root.GetProperty("report").GetString()).Should().BeTrue();
         File.Exists(output).Should().BeTrue();
         root.GetProperty("preview").GetString().Should().Be(Path.Combine(dir, "dub.preview.png"));
-        using (var sheet = SwapTalk.Core.Imaging.PngCodec.Read(root.GetProperty("preview").GetString()!))
+        using (var sheet = SwapTalk.Core.Imaging.ImageFile.Read(root.GetProperty("preview").GetString()!))
             sheet.Width.Should().BeGreaterThan(sheet.Height, "pairs of frames side by side under a header");
         stderr.Should().Contain("rendering: 1/1 segments", "progress goes to stderr in JSON mode");
 

@@ -118,7 +118,7 @@ public static class PipelineData
     /// <summary>astronaut.png with red raised by 60 and blue lowered by 60 (clamped): the source's colour shifted.</summary>
     public static Task<string> RedPortraitAsync() => Make("astronaut-red.png", path =>
     {
-        using var image = PngCodec.Read(SharedData.Face);
+        using var image = ImageFile.Read(SharedData.Face);
         var px = image.Pixels;
         var (r, b) = image.Order == ColorOrder.Rgb ? (0, 2) : (2, 0);
         for (var i = 0; i < px.Length; i += 3)
@@ -126,7 +126,7 @@ public static class PipelineData
             px[i + r] = (byte)Math.Min(255, px[i + r] + 60);
             px[i + b] = (byte)Math.Max(0, px[i + b] - 60);
         }
-        PngCodec.Write(path, image);
+        ImageFile.Write(path, image);
         return Task.CompletedTask;
     });
 
@@ -140,7 +140,7 @@ public static class PipelineData
                 var p = image.Row(y).Slice(x * 3, 3);
                 p[0] = (byte)x; p[1] = (byte)y; p[2] = 128;
             }
-        PngCodec.Write(path, image);
+        ImageFile.Write(path, image);
         return Task.CompletedTask;
     });
 

@@ -35,14 +35,14 @@ public sealed class DubPreviewTests
             new JobOptions { SegmentFrames = 10, LengthPolicy = SwapTalk.Core.Jobs.LengthPolicy.PingPong });
         plan.OutputFrameCount.Should().Be(20);
         await WriteGreyClipAsync(media, output, plan.OutputFrameCount, k => (byte)(5 + 10 * k), rate);
-        using (var portrait = new PixelBuffer(40, 40)) { portrait.Pixels.Fill(200); PngCodec.Write(dir.File("portrait.png"), portrait); }
+        using (var portrait = new PixelBuffer(40, 40)) { portrait.Pixels.Fill(200); ImageFile.Write(dir.File("portrait.png"), portrait); }
 
         var sheetPath = dir.File("sheet.png");
         var panels = await DubPreview.WriteAsync(media, plan, dir.File("portrait.png"), source, output, sheetPath,
             ["HEADER LINE"], new DubPreviewOptions { Frames = 5, PanelHeight = 48 }, Ct);
 
         panels.Select(p => p.OutputFrame).Should().Equal(0, 5, 10, 14, 19);
-        using var sheet = PngCodec.Read(sheetPath);
+        using var sheet = ImageFile.Read(sheetPath);
         foreach (var panel in panels)
         {
             panel.SourceFrame.Should().Be(plan.SourceFrameOf(panel.OutputFrame));
@@ -65,7 +65,7 @@ public sealed class DubPreviewTests
         var plan = JobPlanner.Plan(new VideoFacts(2, rate, 64, 48, 2 / 25.0, HasAudio: false), 2 / 25.0, new JobOptions());
         await File.WriteAllTextAsync(dir.File("portrait.png"), "not an image", Ct);
         var act = () => DubPreview.WriteAsync(media, plan, dir.File("portrait.png"), dir.File("v.mkv"), dir.File("v.mkv"), dir.File("s.png"), [], cancellationToken: Ct);
-        (await act.Should().ThrowAsync<MediaException>()).Which.Message.Should().Contain("portrait.png");
+        (await act.Should().ThrowAsync<ImageFileException>()).Which.Message.Should().Contain("portrait.png");
         File.Exists(dir.File("s.png")).Should().BeFalse();
     }
 

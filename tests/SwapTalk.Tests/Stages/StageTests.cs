@@ -149,12 +149,12 @@ public sealed class StageTests
         var two = Path.Combine(Dir, $"two-faces-{Guid.NewGuid():N}.png");
         await Ffmpeg("-i", Portrait, "-filter_complex", "[0]split[a][b];[b]scale=256:256[s];[a]pad=800:512:0:0[p];[p][s]overlay=540:128", two);
         var models = SharedServices.Models(await ModelsAsync());
-        var face = await new PortraitStage(Engine, models).EncodeAsync(two, FaceSelection.Largest, new StageClock("job-test"), Ct);
+        var face = await new PortraitStage(models).EncodeAsync(two, FaceSelection.Largest, new StageClock("job-test"), Ct);
         face.FacesFound.Should().Be(2);
         face.Chosen.Box.Right.Should().BeLessThan(512, "the larger face is the left one");
         face.Latent.Should().HaveCount(models.Latent.LatentValues).And.OnlyContain(v => float.IsFinite(v));
 
-        var single = await new PortraitStage(Engine, models).EncodeAsync(Portrait, FaceSelection.Largest, new StageClock("job-test"), Ct);
+        var single = await new PortraitStage(models).EncodeAsync(Portrait, FaceSelection.Largest, new StageClock("job-test"), Ct);
         single.FacesFound.Should().Be(1);
         (single.Width, single.Height).Should().Be((512, 512));
     }

@@ -218,9 +218,9 @@ public sealed class ContactSheet : IDisposable
     private static MaskBuffer Shrink(MaskBuffer mask, int side)
     {
         var small = new MaskBuffer(side, side);
-        for (var y = 0; y < side; y++)
-            for (var x = 0; x < side; x++)
-                small.Pixels[y * side + x] = mask.Pixels[(int)((y + 0.5) * mask.Height / side) * mask.Width + (int)((x + 0.5) * mask.Width / side)];
+        using var from = mask.AsMat();
+        using var to = small.AsMat();
+        OpenCvSharp.Cv2.Resize(from, to, new OpenCvSharp.Size(side, side), 0, 0, OpenCvSharp.InterpolationFlags.Nearest);
         return small;
     }
 

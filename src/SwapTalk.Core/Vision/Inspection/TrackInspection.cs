@@ -77,7 +77,7 @@ public static class TrackInspection
                 sheet.Draw(next, frame.Image, track[frame.Index]);
                 next++;
             }
-        PngCodec.Write(sheetPath, sheet.Image);
+        ImageFile.Write(sheetPath, sheet.Image);
         return new InspectionReport(info, track, jitter, every, sheetFrames, Path.GetFullPath(sheetPath), sheet.Image.Width, sheet.Image.Height, trackingTime, clock.Elapsed);
     }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Vision.Detection;
 
@@ -30,15 +29,6 @@ public static class FaceSelector
     public static IFaceSelector FromLeft(int n) => n >= 0
         ? new NthFromLeft(n)
         : throw new ArgumentOutOfRangeException(nameof(n), $"face index must be 0 or more (0 = leftmost face), got {n}");
-
-    /// <summary>"largest", or a face index counted from the left (0 = leftmost), as typed on a command line.</summary>
-    public static IFaceSelector Parse(string text)
-    {
-        var t = text.Trim();
-        if (t.Equals("largest", StringComparison.OrdinalIgnoreCase)) return Largest;
-        if (int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return FromLeft(n);
-        throw new ArgumentException($"face selection '{text}' is neither 'largest' nor a face index (0 = leftmost face)", nameof(text));
-    }
 
     private sealed class LargestFace : IFaceSelector
     {

@@ -37,7 +37,7 @@ public class PasteBackTests
     [Fact]
     public void Align_then_paste_back_unchanged_reproduces_the_face_and_leaves_the_rest_bit_identical()
     {
-        using var portrait = PngCodec.Read(SharedData.Face);
+        using var portrait = ImageFile.Read(SharedData.Face);
         var face = FfhqAlignment.Align(SyntheticFace.Place(SyntheticFace.OnAstronaut));
         using var crop = new PixelBuffer(512, 512);
         FfhqAlignment.Extract(portrait, face, crop);
@@ -114,7 +114,7 @@ public class PasteBackTests
     [Fact]
     public void Color_matching_moves_the_generated_face_towards_the_frame()
     {
-        using var portrait = PngCodec.Read(SharedData.Face);
+        using var portrait = ImageFile.Read(SharedData.Face);
         var face = FfhqAlignment.Align(SyntheticFace.Place(SyntheticFace.OnAstronaut));
         using var original = new PixelBuffer(512, 512);
         FfhqAlignment.Extract(portrait, face, original);

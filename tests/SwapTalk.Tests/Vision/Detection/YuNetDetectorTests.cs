@@ -34,7 +34,7 @@ public class YuNetDetectorTests
     public void Finds_exactly_the_astronauts_face_with_keypoints_inside_the_box(string file)
     {
         using var session = Open(file);
-        using var face = PngCodec.Read(SharedData.Face);
+        using var face = ImageFile.Read(SharedData.Face);
         var faces = new YuNetDetector(session).Detect(face);
         TestContext.Current.TestOutputHelper?.WriteLine($"{file}: {string.Join("; ", faces.Select(f => $"{f.Box} score {f.Score:0.000}"))}");
         AssertOneGoodFace(faces);
@@ -47,7 +47,7 @@ public class YuNetDetectorTests
     {
         using var dynamicSession = Open("yunet_n_dynamic.onnx");
         using var fixedSession = Open("yunet_n_640_640.onnx");
-        using var face = PngCodec.Read(SharedData.Face);
+        using var face = ImageFile.Read(SharedData.Face);
         var reference = new YuNetDetector(dynamicSession).Detect(face)[0];
         var upscaled = new YuNetDetector(fixedSession).Detect(face)[0]; // 512 -> 640 inside the fixed model
         // Different input scales give slightly different boxes (the network regresses them per scale): compare by overlap.
@@ -72,7 +72,7 @@ public class YuNetDetectorTests
     {
         using var session = Open("yunet_n_dynamic.onnx");
         var detector = new YuNetDetector(session, new YuNetOptions { MaxBatch = 3 });
-        using var face = PngCodec.Read(SharedData.Face);
+        using var face = ImageFile.Read(SharedData.Face);
         using var mirrored = new PixelBuffer(512, 512, face.Order);
         for (var y = 0; y < 512; y++)
         for (var x = 0; x < 512; x++)

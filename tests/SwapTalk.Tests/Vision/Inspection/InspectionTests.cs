@@ -39,11 +39,11 @@ public class InspectionTests
         sheet.Draw(0, frames[10], track[10]);
         sheet.Draw(2, black, new FaceTrackFrame { Index = 11, Source = TrackPointSource.None });
 
-        // Layout: 12 margin, header (1 line + 2 legend lines of 9, + 8), tile = label 14 + panel 144; panel 180 wide (360x288 at 144 high).
-        const int top = 12 + 3 * 9 + 8 + 14, left = 12, panelWidth = 180, h = 144, gap = 8;
+        // Layout: 12 margin, header (1 line + 2 legend lines, + 8), tile = label 14 + panel 144; panel 180 wide (360x288 at 144 high).
+        const int top = 12 + 3 * Drawing.LineHeight + 8 + 14, left = 12, panelWidth = 180, h = 144, gap = 8;
         var tileWidth = panelWidth + 2 * (h + gap);
         sheet.Image.Width.Should().Be(2 * 12 + 2 * tileWidth + 2 * gap);
-        sheet.Image.Height.Should().Be(2 * 12 + 3 * 9 + 8 + 2 * (14 + h) + gap);
+        sheet.Image.Height.Should().Be(2 * 12 + 3 * Drawing.LineHeight + 8 + 2 * (14 + h) + gap);
 
         // The target's box in green around the mapped detection, landmarks in red inside it, the quad in cyan.
         var frame = track[10];
@@ -108,7 +108,7 @@ public class InspectionTests
         report.Track.CountOf(TrackPointSource.Detected).Should().Be(30);
         report.Jitter.SmoothedLandmarks.Frames.Should().Be(28);
         report.SheetPath.Should().Be(Path.GetFullPath(sheetPath));
-        using var png = PngCodec.Read(sheetPath);
+        using var png = ImageFile.Read(sheetPath);
         (png.Width, png.Height).Should().Be((report.SheetWidth, report.SheetHeight));
         Directory.GetFiles(Path.GetDirectoryName(sheetPath)!).Should().Equal(sheetPath);
         // Same frames, same track: the inspection's track is the clip's track.
@@ -157,7 +157,7 @@ public class InspectionTests
             .And.MatchRegex(@"jitter \(RMS second difference, raw -> smoothed\): landmarks \d+\.\d+ px -> \d+\.\d+ px")
             .And.Contain($"wrote {sheet}").And.Contain("3 tiles, every 10 frame(s)");
         stdout.Split('\n').Count(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\s+\d+\s+Detected\s+0\.\d\d\s")).Should().Be(30, "--stats prints every frame");
-        using var png = PngCodec.Read(sheet);
+        using var png = ImageFile.Read(sheet);
         png.Width.Should().BeGreaterThan(1000);
     }
 
@@ -182,7 +182,7 @@ public class InspectionTests
         await Refused("models folder absent", [clip, "--models", Path.Combine(dir.Path, "nope")], "models folder");
         await Refused("frames outside", [clip, "--models", models, "--frames", "50:80"], "--frames 50:80 = [50, 80) is not a non-empty part of the video's frames [0, 75)");
         await Refused("frames not a range", [clip, "--models", models, "--frames", "ten"], "--frames 'ten' is not A:B");
-        await Refused("unknown face", [clip, "--models", models, "--face", "biggest"], "face selection 'biggest' is neither 'largest' nor a face index");
+        await Refused("unknown face selection", [clip, "--models", models, "--face-selection", "biggest"], "face selection 'biggest' is not one of largest, most-central, most-confident");
         await Refused("every 0", [clip, "--models", models, "--every", "0"], "every 0");
         Directory.GetFiles(dir.Path).Should().BeEmpty("nothing is written for refused input");
     }

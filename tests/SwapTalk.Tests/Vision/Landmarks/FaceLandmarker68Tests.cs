@@ -17,7 +17,7 @@ public class FaceLandmarker68Tests
     {
         using var detectorSession = Open("yunet_n_dynamic.onnx");
         using var landmarkSession = Open("peppa_slim_160_68pt.onnx");
-        using var image = PngCodec.Read(SharedData.Face);
+        using var image = ImageFile.Read(SharedData.Face);
         var face = new YuNetDetector(detectorSession).Detect(image).Single();
         var points = new FaceLandmarker68(landmarkSession).Detect(image, face.Box);
 

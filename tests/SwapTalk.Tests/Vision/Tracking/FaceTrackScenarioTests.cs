@@ -118,7 +118,7 @@ public class FaceTrackScenarioTests
     [Fact]
     public void A_moving_face_is_smoothed_without_lag()
     {
-        using var portrait = PngCodec.Read(SharedData.Face);
+        using var portrait = ImageFile.Read(SharedData.Face);
         using var head = new PixelBuffer(256, 256, portrait.Order);
         Resize.Run(portrait, head);
         const int count = 50;

@@ -2,7 +2,9 @@ using System.Numerics;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Media;
+using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Models;
+using SwapTalk.Core.Stages;
 using SwapTalk.Core.Vision.Detection;
 using SwapTalk.Core.Vision.Tracking;
 using SwapTalk.Tests.Inference;
@@ -172,13 +174,13 @@ public class FaceTrackerApiTests
         FaceSelector.Largest.Choose(frame, 0, [Face(200, 50, 0.7f), Face(100, 50, 0.8f)]).Should().Be(1, "equal size: the better score");
         FaceSelector.Largest.Choose(frame, 0, [Face(200, 50), Face(100, 50)]).Should().Be(1, "equal size and score: the left one");
 
-        FaceSelector.Parse("largest").Should().BeSameAs(FaceSelector.Largest);
-        FaceSelector.Parse(" LARGEST ").Should().BeSameAs(FaceSelector.Largest);
-        FaceSelector.Parse("2").Choose(frame, 0, faces).Should().Be(0);
-        var words = () => FaceSelector.Parse("biggest");
-        words.Should().Throw<ArgumentException>().WithMessage("face selection 'biggest' is neither 'largest' nor a face index (0 = leftmost face)*");
-        var negative = () => FaceSelector.Parse("-1");
-        negative.Should().Throw<ArgumentException>();
+        // One vocabulary for dub and inspect: the job's FaceSelection names.
+        FaceSelectors.Names.Select(FaceSelectors.Parse).Should().Equal(FaceSelection.Largest, FaceSelection.MostCentral, FaceSelection.MostConfident);
+        FaceSelectors.Parse(" LARGEST ").Should().Be(FaceSelection.Largest);
+        Enum.GetValues<FaceSelection>().Select(FaceSelectors.NameOf).Should().Equal(FaceSelectors.Names);
+        FaceSelectors.For(FaceSelection.Largest).Should().BeSameAs(FaceSelector.Largest);
+        var words = () => FaceSelectors.Parse("biggest");
+        words.Should().Throw<ArgumentException>().WithMessage("face selection 'biggest' is not one of largest, most-central, most-confident*");
         var fromLeft = () => FaceSelector.FromLeft(-2);
         fromLeft.Should().Throw<ArgumentOutOfRangeException>().WithMessage("face index must be 0 or more*");
     }
