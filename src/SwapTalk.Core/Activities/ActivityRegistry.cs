@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using SwapTalk.Core.Telemetry;
+
 namespace SwapTalk.Core.Activities;
 
 /// <summary>
@@ -57,14 +60,31 @@ public sealed class ActivityRegistry
         return this;
     }
 
-    /// <summary>Runs a registered activity with its typed input (the Functions app's activity triggers call this).</summary>
+    /// <summary>
+    /// Runs a registered activity with its typed input, in a span like the embedded executor's (the Functions app's
+    /// activity triggers call this; Durable engines do the retrying).
+    /// </summary>
     public async Task<TOutput> RunAsync<TInput, TOutput>(string name, TInput input, CancellationToken cancellationToken)
     {
         var registration = Get(name);
         if (registration.InputType != typeof(TInput) || registration.OutputType != typeof(TOutput))
             throw new InvalidOperationException(
                 $"activity '{name}' is registered as {registration.InputType.Name} -> {registration.OutputType.Name}, but is called as {typeof(TInput).Name} -> {typeof(TOutput).Name}");
-        return (TOutput)(await registration.InvokeAsync(input, cancellationToken))!;
+        using var span = SwapTalkTelemetry.Source.StartActivity($"activity {name}", ActivityKind.Internal);
+        span?.SetTag(SwapTalkTelemetry.Tags.Activity, name);
+        if (input is IJobScoped job) span?.SetTag(SwapTalkTelemetry.Tags.JobId, job.JobId);
+        if (input is ISegmentScoped segment) span?.SetTag(SwapTalkTelemetry.Tags.SegmentIndex, segment.SegmentIndex);
+        try
+        {
+            var output = (TOutput)(await registration.InvokeAsync(input, cancellationToken))!;
+            span?.SetTag(SwapTalkTelemetry.Tags.Outcome, SwapTalkTelemetry.Outcomes.Succeeded);
+            return output;
+        }
+        catch (Exception ex)
+        {
+            SwapTalkTelemetry.RecordFailure(span, ex);
+            throw;
+        }
     }
 
     public bool Contains(string name) => _byName.ContainsKey(name);
