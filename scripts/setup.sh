@@ -3,6 +3,8 @@
 #   - ffmpeg/ffprobe (Debian package)
 #   - ONNX Runtime 1.30.0 CPU library, extracted from the npm package onnxruntime-node@1.30.0
 #     (npm pack: no install script runs), checked against pinned sha256 sums, kept in tools/.
+#   - Azurite 3.35.0 (Azure Storage emulator: blob, queue, table) from npm, in tools/azurite/ (the cloud tests).
+#   - the run bit on the Bicep CLI that the NuGet package Azure.Bicep.CommandLine.linux-x64 brings (restore).
 # A second run does no network work. Logs go to tools/logs/setup.log; only failures are loud.
 set -euo pipefail
 
@@ -66,3 +68,15 @@ fi
 
 # Consumers (the ORT binding's default search, tests) read this path.
 echo "$ORT_LIB" >"$tools/onnxruntime/current"
+
+# Azurite for the cloud host's tests (scripts/test.sh starts it). 3.35.0 is the newest that runs on Node 20.
+AZURITE_VERSION="3.35.0"
+AZURITE_DIR="$tools/azurite"
+if [ "$(cat "$AZURITE_DIR/version" 2>/dev/null)" != "$AZURITE_VERSION" ] || [ ! -f "$AZURITE_DIR/node_modules/azurite/dist/src/azurite.js" ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  echo "setup: installing azurite@$AZURITE_VERSION (npm) into tools/azurite"
+  mkdir -p "$AZURITE_DIR"
+  (cd "$AZURITE_DIR" && npm install --no-save --no-audit --no-fund --silent --prefix "$AZURITE_DIR" "azurite@$AZURITE_VERSION" >>"$log" 2>&1) \
+    || fail "npm install azurite@$AZURITE_VERSION failed"
+  echo "$AZURITE_VERSION" >"$AZURITE_DIR/version"
+fi
