@@ -1,6 +1,12 @@
 using Microsoft.DurableTask;
 using SwapTalk.Core.Hosting.Durable;
 using SwapTalk.Core.Workflow;
+using SwapTalk.Core.Hosting;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
+using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Durable;
 

@@ -4,6 +4,11 @@ using SwapTalk.Core.Hosting.Durable;
 using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Functions.Durable;
+using SwapTalk.Core.Hosting;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
+using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;
 
