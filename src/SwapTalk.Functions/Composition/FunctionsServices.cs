@@ -85,8 +85,7 @@ public static class FunctionsServices
         // The workflows and the pipeline's activities, the same code the CLI runs.
         services.AddSingleton(CloudWorkflows.Catalog);
         services.AddSingleton(_ => new MediaEngine(MediaTools.Resolve(Read)));
-        services.AddSingleton(sp => OrtRuntime.Initialize(
-            new OrtRuntimeOptions { LibraryPath = AppSettingNames.Read(Read, AppSettingNames.OrtLibrary) }, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => OrtRuntime.Initialize(new OrtRuntimeOptions(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<HostSettings>();

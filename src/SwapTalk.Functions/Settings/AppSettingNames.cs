@@ -19,7 +19,6 @@ public static class AppSettingNames
 {
     // Pipeline core: the kernels own these names (they read them wherever they run); listed here
     // so the catalog and the deployment checks see every setting.
-    public const string OrtLibrary = SwapTalk.Core.Inference.OrtSettings.LibraryVariable;
     public const string ExecutionProvider = SwapTalk.Core.Inference.OrtSettings.ExecutionProviderVariable;
     public const string CudaDeviceId = SwapTalk.Core.Inference.OrtSettings.CudaDeviceIdVariable;
     public const string ModelsDir = SwapTalk.Core.Models.ModelCatalog.DirectoryVariable;
@@ -74,7 +73,6 @@ public static class AppSettingNames
     /// <summary>Every setting above, with who sets it and the default the code falls back to.</summary>
     public static IReadOnlyList<AppSetting> Catalog { get; } =
     [
-        new(OrtLibrary, AppSettingSource.Image, null, "path to libonnxruntime.so.1 (GPU build in the image)"),
         new(ExecutionProvider, AppSettingSource.Image, "cpu", "ONNX Runtime execution provider: cpu or cuda"),
         new(CudaDeviceId, AppSettingSource.Optional, "0", "CUDA device ordinal"),
         new(ModelsDir, AppSettingSource.Image, null, "folder holding models/manifest.json and the ONNX files"),

@@ -31,7 +31,6 @@ public class AppSettingNamesTests
     [Fact]
     public void Shared_names_fixed_by_the_lead_are_spelled_exactly()
     {
-        AppSettingNames.OrtLibrary.Should().Be("SWAPTALK_ORT_LIBRARY");
         AppSettingNames.ExecutionProvider.Should().Be("SWAPTALK_EXECUTION_PROVIDER");
         AppSettingNames.CudaDeviceId.Should().Be("SWAPTALK_CUDA_DEVICE_ID");
         AppSettingNames.ModelsDir.Should().Be("SWAPTALK_MODELS_DIR");
