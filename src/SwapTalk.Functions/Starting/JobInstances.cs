@@ -55,7 +55,7 @@ public sealed record JobInstanceInfo(
 
 /// <summary>
 /// The port to the runtime that runs job workflows: Durable's DurableTaskClient in the cloud (a line per member),
-/// <see cref="LocalJobInstances"/> in-process. Triggers only query, start and cancel through it.
+/// the Durable test host's client in tests. Triggers only query, start and cancel through it.
 /// </summary>
 public interface IJobInstances
 {
