@@ -10,7 +10,7 @@ targetScope = 'subscription'
 param environmentName string
 
 @minLength(1)
-@description('Azure region for every resource. Serverless GPUs and the Durable Task Scheduler exist in a subset of regions (see docs/azure.md).')
+@description('Azure region for every resource. Serverless GPUs exist in a subset of regions (see docs/azure.md).')
 param location string
 
 @description('Object id of the deploying user (azd sets AZURE_PRINCIPAL_ID); gets data access for the dashboard and uploads. Empty: none.')
@@ -63,16 +63,9 @@ param logRetentionDays int = 30
 @description('Container registry SKU; Premium allows artifact streaming, which shortens GPU cold starts.')
 param containerRegistrySku string = 'Standard'
 
-@allowed([
-  'Consumption'
-  'Dedicated'
-])
-@description('Durable Task Scheduler SKU.')
-param durableTaskSchedulerSku string = 'Consumption'
-
 @minLength(3)
-@maxLength(64)
-@description('Task hub name in the Durable Task Scheduler.')
+@maxLength(45)
+@description('Durable task hub name: its queues and tables live in the storage account (Durable\'s Azure Storage backend). Letters and digits, starting with a letter.')
 param taskHubName string = 'swaptalk'
 
 @description('NCRONTAB (six fields, UTC) of the batch dubbing timer.')
@@ -168,21 +161,6 @@ module registry 'modules/registry.bicep' = {
   }
 }
 
-module durableTask 'modules/durable-task.bicep' = {
-  name: 'durable-task'
-  scope: rg
-  params: {
-    schedulerName: 'dts-swaptalk-${abbreviation}'
-    taskHubName: taskHubName
-    location: location
-    tags: tags
-    skuName: durableTaskSchedulerSku
-    identityPrincipalId: identity.outputs.principalId
-    principalId: principalId
-    principalType: principalType
-  }
-}
-
 module appsEnvironment 'modules/container-apps-environment.bicep' = {
   name: 'container-apps-environment'
   scope: rg
@@ -216,8 +194,7 @@ module functionApp 'modules/function-app.bicep' = {
     jobsContainerName: containers.jobs
     workContainerName: containers.work
     batchContainerName: containers.batches
-    durableTaskSchedulerEndpoint: durableTask.outputs.endpoint
-    taskHubName: durableTask.outputs.taskHubName
+    taskHubName: taskHubName
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     minReplicas: functionsMinReplicas
     maxReplicas: functionsMaxReplicas
@@ -255,6 +232,5 @@ output INBOX_CONTAINER string = containers.inbox
 output JOBS_CONTAINER string = containers.jobs
 output BATCH_CONTAINER string = containers.batches
 output EVENTGRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
-output DURABLE_TASK_SCHEDULER_ENDPOINT string = durableTask.outputs.endpoint
-output TASKHUB_NAME string = durableTask.outputs.taskHubName
+output TASKHUB_NAME string = taskHubName
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.appInsightsName

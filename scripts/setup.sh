@@ -2,6 +2,8 @@
 # Idempotent, quiet set-up for a fresh Debian machine with the .NET SDK:
 #   - ffmpeg/ffprobe (Debian package)
 #   - libgtk-3-0 (OpenCvSharp's native library) and python3-opencv (the tracking bench's reference)
+#   - Azurite 3.35.0 (Azure Storage emulator: blob, queue, table) from npm, in tools/azurite/ (the cloud tests;
+#     scripts/test.sh starts and stops it). The Bicep CLI comes as a NuGet package download (the tests set its run bit).
 # ONNX Runtime needs nothing here: its NuGet package carries libonnxruntime.so into every build.
 # A second run does no network work. Logs go to tools/logs/setup.log; only failures are loud.
 set -euo pipefail
@@ -46,4 +48,16 @@ fi
 if ! dpkg -s python3-opencv >/dev/null 2>&1; then
   echo "setup: installing python3-opencv (Debian package; the tracking bench's reference)"
   apt_install python3-opencv
+fi
+
+# Azurite for the cloud host's tests (scripts/test.sh starts it). 3.35.0 is the newest that runs on Node 20.
+AZURITE_VERSION="3.35.0"
+AZURITE_DIR="$root/tools/azurite"
+if [ "$(cat "$AZURITE_DIR/version" 2>/dev/null)" != "$AZURITE_VERSION" ] || [ ! -f "$AZURITE_DIR/node_modules/azurite/dist/src/azurite.js" ]; then
+  command -v npm >/dev/null || apt_install nodejs npm
+  echo "setup: installing azurite@$AZURITE_VERSION (npm) into tools/azurite"
+  mkdir -p "$AZURITE_DIR"
+  (cd "$AZURITE_DIR" && npm install --no-save --no-audit --no-fund --silent --prefix "$AZURITE_DIR" "azurite@$AZURITE_VERSION" >>"$log" 2>&1) \
+    || fail "npm install azurite@$AZURITE_VERSION failed"
+  echo "$AZURITE_VERSION" >"$AZURITE_DIR/version"
 fi

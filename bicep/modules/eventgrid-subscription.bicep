@@ -1,22 +1,17 @@
 // BlobCreated events for job manifests (*.json) in the inbox container, delivered to the Functions
-// blob trigger's Event Grid endpoint. Deployed by infra/hooks/postdeploy.sh with the blobs_extension
-// system key passed as a secure parameter (from a temporary parameters file, never on a command line);
-// the key is not stored in the template, in outputs or in the azd environment.
+// blob trigger's Event Grid endpoint. Deployed by infra/hooks/postdeploy.sh with the webhook URL, which
+// carries the blobs_extension system key, passed as a secure parameter (from a temporary parameters
+// file, never on a command line); the key is not stored in the template, in outputs or in the azd
+// environment.
 @description('Name of the Event Grid system topic on the storage account.')
 param systemTopicName string
-
-@description('Host name of the Functions container app (no scheme).')
-param functionsHostName string
-
-@description('Name of the blob trigger function (HostFunctionNames.InboxManifest in the core).')
-param functionName string
 
 @description('Inbox container name.')
 param inboxContainerName string
 
 @secure()
-@description('The host\'s blobs_extension system key, which authorizes Event Grid on the webhook.')
-param blobsExtensionKey string
+@description('https://{host}/runtime/webhooks/blobs?functionName=Host.Functions.{function}&code={blobs_extension key}: the key authorizes Event Grid on the webhook.')
+param webhookUrl string
 
 resource topic 'Microsoft.EventGrid/systemTopics@2025-02-15' existing = {
   name: systemTopicName
@@ -29,7 +24,7 @@ resource inboxManifests 'Microsoft.EventGrid/systemTopics/eventSubscriptions@202
     destination: {
       endpointType: 'WebHook'
       properties: {
-        endpointUrl: 'https://${functionsHostName}/runtime/webhooks/blobs?functionName=Host.Functions.${functionName}&code=${blobsExtensionKey}'
+        endpointUrl: webhookUrl
         maxEventsPerBatch: 1
         preferredBatchSizeInKilobytes: 64
       }

@@ -1,7 +1,8 @@
 // The Functions app: a container app of kind 'functionapp' (Azure Functions on Container Apps) on the
 // serverless GPU profile, running infra/Dockerfile's image as the user-assigned identity.
 // Every app setting the code reads is in `appSettings` below; their names are the constants in
-// src/SwapTalk.Core/Hosting/AppSettingNames.cs and tests/SwapTalk.Tests/Deployment checks both agree.
+// src/SwapTalk.Functions/Settings/AppSettingNames.cs; tests/SwapTalk.Functions.Tests reads the compiled ARM
+// template and checks both agree.
 @description('Container app name.')
 param name string
 
@@ -57,10 +58,7 @@ param workContainerName string
 @description('Container of batch manifests and reports.')
 param batchContainerName string
 
-@description('Durable Task Scheduler endpoint (https://...durabletask.io).')
-param durableTaskSchedulerEndpoint string
-
-@description('Task hub name.')
+@description('Durable task hub name (queues and tables in the host storage account).')
 param taskHubName string
 
 @description('Application Insights connection string (ingestion endpoint; local auth is disabled).')
@@ -116,6 +114,9 @@ var appSettings = [
   // in host storage; the Container Apps secret store would need every key provisioned as a secret here.
   { name: 'AzureWebJobsSecretStorageType', value: 'blob' }
   { name: 'AzureFunctionsJobHost__extensions__durableTask__maxConcurrentActivityFunctions', value: string(maxConcurrentActivities) }
+  // The job data store: serviceUri for the app's client (Microsoft.Extensions.Azure), blob/queueServiceUri for
+  // the inbox blob trigger (the Functions host's storage extension).
+  { name: 'SwapTalkStorage__serviceUri', value: storageBlobEndpoint }
   { name: 'SwapTalkStorage__blobServiceUri', value: storageBlobEndpoint }
   { name: 'SwapTalkStorage__queueServiceUri', value: storageQueueEndpoint }
   { name: 'SwapTalkStorage__credential', value: 'managedidentity' }
@@ -128,7 +129,6 @@ var appSettings = [
   { name: 'SWAPTALK_BATCH_MAX_STARTS_PER_RUN', value: string(batchMaxStartsPerRun) }
   { name: 'SWAPTALK_RESULT_URL_MINUTES', value: string(resultUrlMinutes) }
   { name: 'SWAPTALK_MAX_REQUEST_BYTES', value: '65536' }
-  { name: 'DURABLE_TASK_SCHEDULER_CONNECTION_STRING', value: 'Endpoint=${durableTaskSchedulerEndpoint};Authentication=ManagedIdentity;ClientID=${identityClientId}' }
   { name: 'TASKHUB_NAME', value: taskHubName }
   { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: appInsightsConnectionString }
   { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }

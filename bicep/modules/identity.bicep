@@ -1,5 +1,5 @@
 // The one identity the Functions app runs as: it pulls the image, reads and writes storage, talks to
-// the Durable Task Scheduler and sends telemetry. User-assigned so role assignments exist before the
+// the task hub (Durable's Azure Storage backend) and sends telemetry. User-assigned so role assignments exist before the
 // app's first revision starts (a system-assigned identity would only exist once the app does).
 @description('Name of the user-assigned managed identity.')
 param name string

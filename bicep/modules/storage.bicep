@@ -1,5 +1,6 @@
 // One storage account for the Functions host (keys, leases, timer schedule monitor, blob trigger
-// poison queue) and the job data (inbox manifests, job inputs/outputs, intermediates, batches).
+// poison queue), the Durable task hub (Durable's Azure Storage backend: its control and work-item
+// queues, history and instance tables, large-message and lease blobs) and the job data (inbox manifests, job inputs/outputs, intermediates, batches).
 // Shared keys are disabled: every client authenticates with Microsoft Entra ID.
 @minLength(3)
 @maxLength(24)
@@ -36,8 +37,9 @@ param principalId string
 @description('Kind of principalId.')
 param principalType string
 
-// Host storage needs Blob Data Owner (leases, key blobs); the blob trigger keeps its poison queue in
-// queues and the host writes diagnostic events to tables.
+// Host storage needs Blob Data Owner (leases, key blobs, the task hub's lease and large-message blobs);
+// the task hub's queues and the blob trigger's poison queue need Queue Data Contributor; the task
+// hub's history and instance tables (and the host's diagnostic events) need Table Data Contributor.
 var storageBlobDataOwnerRoleId = 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
 var storageQueueDataContributorRoleId = '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
 var storageTableDataContributorRoleId = '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'

@@ -5,7 +5,7 @@
 # blob trigger. The key goes to ARM through a mode-600 temporary parameters file and is never printed.
 set -eu
 
-function_name="InboxManifest"   # HostFunctionNames.InboxManifest in src/SwapTalk.Core/Hosting
+function_name="InboxManifest"   # HostFunctionNames.InboxManifest in src/SwapTalk.Functions
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 template="$root/bicep/modules/eventgrid-subscription.bicep"
 
@@ -49,10 +49,8 @@ cat >"$params" <<JSON
   "contentVersion": "1.0.0.0",
   "parameters": {
     "systemTopicName": { "value": "$EVENTGRID_SYSTEM_TOPIC_NAME" },
-    "functionsHostName": { "value": "$FUNCTIONS_HOSTNAME" },
-    "functionName": { "value": "$function_name" },
     "inboxContainerName": { "value": "$INBOX_CONTAINER" },
-    "blobsExtensionKey": { "value": "$key" }
+    "webhookUrl": { "value": "https://$FUNCTIONS_HOSTNAME/runtime/webhooks/blobs?functionName=Host.Functions.$function_name&code=$key" }
   }
 }
 JSON

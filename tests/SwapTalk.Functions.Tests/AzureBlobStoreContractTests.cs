@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
-using SwapTalk.Core.Hosting.Http;
-using SwapTalk.Core.Hosting.Storage;
+using SwapTalk.Functions.Http;
+using SwapTalk.Functions.Storage;
 using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Storage;
 using SwapTalk.Tests.Storage;

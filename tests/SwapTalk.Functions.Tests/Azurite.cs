@@ -3,13 +3,17 @@ using Azure.Storage.Blobs;
 namespace SwapTalk.Functions.Tests;
 
 /// <summary>
-/// The Azurite instance the tests run against: <c>SWAPTALK_AZURITE</c> (a connection string), default the emulator's
-/// well-known development account on 127.0.0.1:10000. Tests skip with the start command where it is not running,
-/// unless <c>SWAPTALK_REQUIRE_AZURITE=1</c> (CI with Azurite), where its absence fails them.
+/// The Azurite instance the tests run against: <c>SWAPTALK_AZURITE</c> (a connection string; scripts/test.sh starts
+/// Azurite on free loopback ports and sets it), default the emulator's well-known development account on
+/// 127.0.0.1:10000. Tests skip saying so where it is not running, except under <c>CI=true</c> or
+/// <c>SWAPTALK_REQUIRE_AZURITE=1</c> (set by scripts/test.sh), where its absence fails them.
 /// </summary>
 public static class Azurite
 {
-    public const string StartCommand = "npx --yes azurite@3.35.0 --silent --blobHost 127.0.0.1 --location /tmp/azurite --skipApiVersionCheck";
+    public const string StartCommand = "./scripts/test.sh (it starts Azurite itself)";
+
+    public static bool Required =>
+        Environment.GetEnvironmentVariable("CI") == "true" || Environment.GetEnvironmentVariable("SWAPTALK_REQUIRE_AZURITE") == "1";
 
     private static readonly Lazy<Task<string?>> Unavailable = new(ProbeAsync);
 
@@ -22,7 +26,7 @@ public static class Azurite
         if (await Unavailable.Value is { } reason)
         {
             var message = $"Azurite is not reachable ({reason}); start it with: {StartCommand}";
-            if (Environment.GetEnvironmentVariable("SWAPTALK_REQUIRE_AZURITE") == "1") throw new InvalidOperationException(message);
+            if (Required) throw new InvalidOperationException(message);
             Assert.Skip(message);
         }
         return new BlobServiceClient(ConnectionString);

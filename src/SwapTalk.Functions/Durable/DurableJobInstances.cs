@@ -1,6 +1,11 @@
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Core.Hosting;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
+using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Durable;
 

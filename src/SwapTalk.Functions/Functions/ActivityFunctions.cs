@@ -1,6 +1,11 @@
 using Microsoft.Azure.Functions.Worker;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Core.Hosting;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
+using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;
 

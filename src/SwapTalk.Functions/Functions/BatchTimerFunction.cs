@@ -2,8 +2,13 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Batch;
+using SwapTalk.Functions.Batch;
 using SwapTalk.Functions.Durable;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
+using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;
 
@@ -14,9 +19,9 @@ public sealed class BatchTimerFunction(BatchRunner runner, ILogger<BatchTimerFun
     public async Task Run(
         [TimerTrigger("%" + AppSettingNames.BatchSchedule + "%")] TimerInfo timer,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
-        var summary = await runner.RunAsync(new DurableJobInstances(client), context.CancellationToken);
+        var summary = await runner.RunAsync(new DurableJobInstances(client), cancellationToken);
         logger.LogInformation("batch run: {Batches} batch(es) reported, {Started} job(s) started, {Deferred} deferred to the next run",
             summary.Reports.Count, summary.Started, summary.Deferred);
     }

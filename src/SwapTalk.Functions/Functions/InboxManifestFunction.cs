@@ -4,8 +4,13 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Inbox;
+using SwapTalk.Functions.Inbox;
 using SwapTalk.Functions.Durable;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
+using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;
 
@@ -21,14 +26,14 @@ public sealed class InboxManifestFunction(InboxManifestHandler handler, ILogger<
         [BlobTrigger("%" + AppSettingNames.InboxContainer + "%/{name}", Source = BlobTriggerSource.EventGrid, Connection = AppSettingNames.StorageConnection)]
         BlobClient manifest,
         [DurableClient] DurableTaskClient client,
-        FunctionContext context)
+        CancellationToken cancellationToken)
     {
         try
         {
-            var download = await manifest.DownloadStreamingAsync(cancellationToken: context.CancellationToken);
+            var download = await manifest.DownloadStreamingAsync(cancellationToken: cancellationToken);
             await using var content = download.Value.Content;
             var outcome = await handler.HandleAsync(manifest.Name, download.Value.Details.ETag.ToString(), content,
-                new DurableJobInstances(client), context.CancellationToken);
+                new DurableJobInstances(client), cancellationToken);
             logger.LogInformation("inbox manifest {Blob}: {Outcome}", manifest.Name, outcome);
         }
         catch (RequestFailedException gone) when (gone.Status == 404)

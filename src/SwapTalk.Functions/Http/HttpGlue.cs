@@ -1,20 +1,31 @@
-using System.Net;
-using Microsoft.Azure.Functions.Worker.Http;
-using SwapTalk.Core.Hosting.Http;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.Mvc;
 
 namespace SwapTalk.Functions.Http;
 
-/// <summary>Between the worker's HTTP types and the core's job API: no decisions, only copying.</summary>
-internal static class HttpGlue
+/// <summary>Between ASP.NET Core's request and response and the job API's messages: no decisions, only copying.</summary>
+public static class HttpGlue
 {
-    public static ApiRequest ToApiRequest(HttpRequestData request) => new(request.Url, request.Body, request.Headers);
+    public static ApiRequest ToApiRequest(HttpRequest request) =>
+        new(new Uri(request.GetDisplayUrl()), request.Body,
+            request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string>>(h.Key, h.Value.Where(v => v is not null).Select(v => v!))));
 
-    public static async Task<HttpResponseData> RespondAsync(HttpRequestData request, Task<ApiResponse> answer)
+    public static async Task<IActionResult> RespondAsync(Task<ApiResponse> answer) => new ApiActionResult(await answer);
+}
+
+/// <summary>Writes an <see cref="ApiResponse"/> as it is: status, headers, the already serialized JSON body.</summary>
+public sealed class ApiActionResult(ApiResponse response) : IActionResult
+{
+    public ApiResponse Response => response;
+
+    public async Task ExecuteResultAsync(ActionContext context)
     {
-        var result = await answer;
-        var response = request.CreateResponse((HttpStatusCode)result.StatusCode);
-        foreach (var (name, value) in result.Headers) response.Headers.TryAddWithoutValidation(name, value);
-        if (result.Body is not null) await response.WriteStringAsync(result.Body, request.FunctionContext.CancellationToken);
-        return response;
+        var http = context.HttpContext.Response;
+        http.StatusCode = response.StatusCode;
+        foreach (var (name, value) in response.Headers) http.Headers[name] = value;
+        if (response.Body is not null)
+            await http.Body.WriteAsync(Encoding.UTF8.GetBytes(response.Body), context.HttpContext.RequestAborted);
     }
 }

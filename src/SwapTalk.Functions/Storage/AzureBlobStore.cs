@@ -5,10 +5,16 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using SwapTalk.Core.Hosting.Storage;
+using SwapTalk.Functions.Storage;
 using SwapTalk.Core.Storage;
 using BlobItem = SwapTalk.Core.Storage.BlobItem;
 using BlobProperties = SwapTalk.Core.Storage.BlobProperties;
+using SwapTalk.Core.Hosting;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
+using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Storage;
 

@@ -1,7 +1,12 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
-using SwapTalk.Core.Hosting.Http;
-using SwapTalk.Core.Hosting.Storage;
+using SwapTalk.Functions.Http;
+using SwapTalk.Functions.Storage;
+using SwapTalk.Core.Hosting;
+using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Functions.Settings;
+using SwapTalk.Functions.Starting;
 
 namespace SwapTalk.Functions.Storage;
 

@@ -15,11 +15,15 @@ public sealed class CloudDubJobWorkflowTests : IAsyncLifetime
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-    public ValueTask DisposeAsync() => _host.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _host.Dispose();
+        return ValueTask.CompletedTask;
+    }
 
     private CloudDubJobInput Input(string jobId, string folder, bool audio = true, JobOptions? options = null) =>
         new(jobId, $"inbox/{folder}/face.json", $"inbox/{folder}/talk.json", audio ? $"inbox/{folder}/speech.json" : null,
-            _host.Settings.ModelsDir, options ?? new JobOptions { SegmentFrames = 20, SegmentsPerBatch = 2 }, JobFixture.FastRetry);
+            _host.ModelsDir, options ?? new JobOptions { SegmentFrames = 20, SegmentsPerBatch = 2 }, JobFixture.FastRetry);
 
     private LocalWorkflowExecutor Executor(LocalExecutorOptions? options = null) =>
         new(_host.Registry, CloudWorkflows.Catalog, options ?? new LocalExecutorOptions { MaxParallelActivities = 2 });

@@ -6,7 +6,7 @@ namespace SwapTalk.Core.Hosting.Manifests;
 /// <summary>
 /// A job input named in a cloud manifest as <c>container/path/in/container</c> (e.g. <c>inbox/alice/face.png</c>):
 /// a blob the caller uploaded, not a local path and not a URL. The container must be one the host reads inputs
-/// from (<see cref="HostSettings.InputContainers"/>); the name follows the store's rules (<see cref="BlobName"/>).
+/// from (the Functions app's HostSettings.InputContainers); the name follows the store's rules (<see cref="BlobName"/>).
 /// </summary>
 public sealed record BlobReference(string Container, string Name)
 {
