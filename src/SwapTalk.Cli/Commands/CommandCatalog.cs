@@ -13,6 +13,8 @@ internal static class CommandCatalog
         yield return MediaCommandGroup.Create();
         yield return InspectCommand.Create();
         yield return DubCommand.Create();
+        yield return WorkerCommand.Create();
+        yield return JobsCommand.Create();
     }
 }
 
