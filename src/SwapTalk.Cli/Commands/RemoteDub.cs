@@ -31,7 +31,7 @@ internal static class RemoteDub
         }
         catch (OrtLibraryException e)
         {
-            stderr.WriteLine($"dub: {e.Message} (run ./scripts/setup.sh, or set {OrtSettings.LibraryVariable})");
+            stderr.WriteLine($"dub: {e.Message}");
             return DubCommand.Failed;
         }
         var scratch = Path.Combine(Path.GetTempPath(), $"swaptalk-submit-{Environment.ProcessId}");

@@ -63,7 +63,7 @@ internal static class WorkerCommand
         }
         catch (OrtLibraryException e)
         {
-            stderr.WriteLine($"worker: {e.Message} (run ./scripts/setup.sh, or set {OrtSettings.LibraryVariable})");
+            stderr.WriteLine($"worker: {e.Message}");
             return DubCommand.Failed;
         }
         var scratch = Path.Combine(Path.GetTempPath(), $"swaptalk-worker-{Environment.ProcessId}");

@@ -13,29 +13,32 @@ public sealed class ActivityFunctions(ActivityRegistry registry)
 {
     [Function(HostingActivityNames.StageInputs)]
     public Task<StageInputsResult> StageInputs([ActivityTrigger] StageInputsInput input, CancellationToken cancellationToken) =>
-        registry.RunAsync<StageInputsInput, StageInputsResult>(HostingActivityNames.StageInputs, input, cancellationToken);
+        Run<StageInputsInput, StageInputsResult>(HostingActivityNames.StageInputs, input, cancellationToken);
 
     [Function(ActivityNames.PlanJob)]
     public Task<PlanJobResult> PlanJob([ActivityTrigger] PlanJobInput input, CancellationToken cancellationToken) =>
-        registry.RunAsync<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, cancellationToken);
+        Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, cancellationToken);
 
     [Function(ActivityNames.PrepareSource)]
     public Task<PrepareSourceResult> PrepareSource([ActivityTrigger] PrepareSourceInput input, CancellationToken cancellationToken) =>
-        registry.RunAsync<PrepareSourceInput, PrepareSourceResult>(ActivityNames.PrepareSource, input, cancellationToken);
+        Run<PrepareSourceInput, PrepareSourceResult>(ActivityNames.PrepareSource, input, cancellationToken);
 
     [Function(ActivityNames.PrepareAudioFeatures)]
     public Task<PrepareAudioFeaturesResult> PrepareAudioFeatures([ActivityTrigger] PrepareAudioFeaturesInput input, CancellationToken cancellationToken) =>
-        registry.RunAsync<PrepareAudioFeaturesInput, PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures, input, cancellationToken);
+        Run<PrepareAudioFeaturesInput, PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures, input, cancellationToken);
 
     [Function(ActivityNames.RenderSegment)]
     public Task<RenderSegmentResult> RenderSegment([ActivityTrigger] RenderSegmentInput input, CancellationToken cancellationToken) =>
-        registry.RunAsync<RenderSegmentInput, RenderSegmentResult>(ActivityNames.RenderSegment, input, cancellationToken);
+        Run<RenderSegmentInput, RenderSegmentResult>(ActivityNames.RenderSegment, input, cancellationToken);
 
     [Function(ActivityNames.Stitch)]
     public Task<StitchResult> Stitch([ActivityTrigger] StitchInput input, CancellationToken cancellationToken) =>
-        registry.RunAsync<StitchInput, StitchResult>(ActivityNames.Stitch, input, cancellationToken);
+        Run<StitchInput, StitchResult>(ActivityNames.Stitch, input, cancellationToken);
 
     [Function(ActivityNames.WriteReport)]
     public Task<WriteReportResult> WriteReport([ActivityTrigger] WriteReportInput input, CancellationToken cancellationToken) =>
-        registry.RunAsync<WriteReportInput, WriteReportResult>(ActivityNames.WriteReport, input, cancellationToken);
+        Run<WriteReportInput, WriteReportResult>(ActivityNames.WriteReport, input, cancellationToken);
+
+    private Task<TOutput> Run<TInput, TOutput>(string name, TInput input, CancellationToken cancellationToken) =>
+        registry.RunAsync<TInput, TOutput>(name, input, cancellationToken);
 }

@@ -36,7 +36,7 @@ public sealed class OwnAzurite : IAsyncDisposable
     {
         var script = Environment.GetEnvironmentVariable("SWAPTALK_AZURITE_JS") is { Length: > 0 } configured
             ? configured
-            : Path.Combine(RepoPaths.Tools, "azurite", "node_modules", "azurite", "dist", "src", "azurite.js");
+            : Path.Combine(RepoPaths.Root, "tools", "azurite", "node_modules", "azurite", "dist", "src", "azurite.js");
         if (!File.Exists(script))
         {
             var message = $"Azurite is not installed at {script} (run ./scripts/setup.sh or set SWAPTALK_AZURITE_JS)";

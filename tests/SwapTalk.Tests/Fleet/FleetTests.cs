@@ -23,13 +23,13 @@ public sealed class FleetTests
         await using var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));
         var models = await ModelsAsync();
         var clip = await ShortClipAsync(); // 25 frames in 4-frame segments: 7 segments
-        var request = Request(clip, SharedData.Speech, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv"));
+        var request = Request(clip, null, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv")); // self-driven: the clip's own second of audio
         var embedded = await DubAsync(request, Path.Combine(dir, "embedded"), cancellationToken: Ct);
-        embedded.Plan.Segments.Count.Should().BeGreaterThanOrEqualTo(6);
+        embedded.Plan.Segments.Count.Should().BeInRange(6, 8);
 
         const string hub = "fleettest";
         string[] Worker(string name) => ["worker", "--storage", azurite.ConnectionString, "--task-hub", hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1"];
-        string[] Dub(string output) => ["dub", "--face", request.Portrait, "--video", clip, "--audio", SharedData.Speech, "--models", models,
+        string[] Dub(string output) => ["dub", "--face", request.Portrait, "--video", clip, "--models", models,
             "--segment-frames", "4", "--lossless", "--out", output, "--storage", azurite.ConnectionString, "--task-hub", hub];
         await using var a = SwaptalkProcess.Start(Worker("worker-a"));
         await using var b = SwaptalkProcess.Start(Worker("worker-b"));
