@@ -6,7 +6,6 @@ using SwapTalk.Core.Media;
 using SwapTalk.Core.Stages;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Telemetry;
-using MediaLengthPolicy = SwapTalk.Core.Media.LengthPolicy;
 
 namespace SwapTalk.Core.Activities;
 
@@ -200,7 +199,7 @@ public sealed class StitchActivity(PipelineServices services) : IActivity<Stitch
                 {
                     Media.StitchResult stitched;
                     using (clock.Measure(PipelineStages.Stitch, plan.OutputFrameCount))
-                        stitched = await services.Media.StitchAsync(segments, audio, target, ToMedia(input.Mux), ct);
+                        stitched = await services.Media.StitchAsync(segments, audio, target, ct);
                     if (stitched.VideoFrames != plan.OutputFrameCount)
                         throw new InvalidOperationException($"the stitched output has {stitched.VideoFrames} frames, the plan {plan.OutputFrameCount}");
                     if (target != pending.LocalPath) File.Move(target, pending.LocalPath);
@@ -221,12 +220,4 @@ public sealed class StitchActivity(PipelineServices services) : IActivity<Stitch
         var frames = int.Parse(produced.Properties.Metadata[PreparedMetadata.Frames], CultureInfo.InvariantCulture);
         return new StitchResult(name, frames, plan.FrameRate.FrameSeconds(frames), watch.Elapsed.TotalSeconds);
     }
-
-    private static MediaLengthPolicy ToMedia(MuxLengthPolicy policy) => policy switch
-    {
-        MuxLengthPolicy.Video => MediaLengthPolicy.Video,
-        MuxLengthPolicy.Audio => MediaLengthPolicy.Audio,
-        MuxLengthPolicy.Shortest => MediaLengthPolicy.Shortest,
-        _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, "unknown mux policy"),
-    };
 }

@@ -82,7 +82,7 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
         var planBlob = BlobNames.Plan(input.JobId);
         await store.WriteJsonAsync(planBlob, plan, cancellationToken: cancellationToken);
         return new PlanJobResult(planBlob, plan.Mode, plan.OutputFrameCount, plan.Segments.Count, plan.FrameRate, plan.Width, plan.Height,
-            plan.OutputDuration.TotalSeconds, plan.Mux, inventory.Models, watch.Elapsed.TotalSeconds);
+            plan.OutputDuration.TotalSeconds, inventory.Models, watch.Elapsed.TotalSeconds);
     }
 }
 

@@ -8,16 +8,11 @@ public enum MediaTool
 }
 
 /// <summary>
-/// One ffmpeg/ffprobe invocation as data: the tool, its exact argument list (never a shell line)
+/// One ffmpeg/ffprobe invocation the engine's own runner starts, as data: the tool, its exact argument list (never a shell line)
 /// and the file the command is about (named in errors). Built by <see cref="MediaCommands"/>,
 /// run by <see cref="MediaProcess"/>; kept apart so the flags are testable without running ffmpeg.
 /// </summary>
 public sealed record MediaCommand(MediaTool Tool, IReadOnlyList<string> Arguments, string Subject)
 {
     public string Executable(MediaTools tools) => Tool == MediaTool.Ffmpeg ? tools.Ffmpeg : tools.Ffprobe;
-
-    /// <summary>For logs and error reports: arguments quoted where needed, never executed this way.</summary>
-    public override string ToString() =>
-        (Tool == MediaTool.Ffmpeg ? "ffmpeg " : "ffprobe ") +
-        string.Join(' ', Arguments.Select(a => a.Length == 0 || a.Any(c => char.IsWhiteSpace(c) || c is '\'' or '"' or ';' or '|' or '&') ? $"'{a.Replace("'", "'\\''")}'" : a));
 }

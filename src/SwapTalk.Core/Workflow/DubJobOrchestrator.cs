@@ -121,7 +121,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             context.SetCustomStatus(new JobStatus(JobStatus.Stitching, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
             t0 = context.CurrentUtcDateTime;
             var stitch = await context.CallActivityAsync<StitchResult>(ActivityNames.Stitch,
-                new StitchInput(jobId, plan.PlanBlob, plan.SegmentCount, input.Inputs.DrivingAudio, plan.Mux, input.Options.Quality, BlobNames.Output(jobId)), activity);
+                new StitchInput(jobId, plan.PlanBlob, plan.SegmentCount, input.Inputs.DrivingAudio, input.Options.Quality, BlobNames.Output(jobId)), activity);
             stages.Add(new StageTiming("stitch", stitch.Seconds, Since(context, t0), 1));
 
             step = ActivityNames.WriteReport;

@@ -133,7 +133,7 @@ public sealed class TestActivities(IBlobStore store)
             var plan = await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct);
             var segment = plan.Segment(input.SegmentIndex);
             var blob = BlobNames.Segment(input.JobId, input.SegmentIndex);
-            var frames = Enumerable.Range(segment.OutputStart, segment.FrameCount)
+            var frames = Enumerable.Range((int)segment.Output.Start, segment.FrameCount)
                 .Select(i => new RenderedFrame(i, plan.SourceFrameOf(i), plan.PresentationTime(i).Ticks, plan.SourceFrameOf(i) % 10 != 9))
                 .ToArray();
             var withFace = frames.Count(f => f.Face);
