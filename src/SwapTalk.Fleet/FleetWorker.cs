@@ -23,6 +23,7 @@ public sealed class FleetWorker : IAsyncDisposable
     private readonly CancellationTokenSource _abandon = new();
     private readonly ILogger _log;
     private bool _stopped;
+    private bool _cleanStop;
 
     private FleetWorker(TaskHubWorker worker, ILogger log)
     {
@@ -81,15 +82,22 @@ public sealed class FleetWorker : IAsyncDisposable
         {
             _log.LogWarning("abandoning the items still in flight (another worker takes them)");
             await _abandon.CancelAsync();
-            await _worker.StopAsync(isForced: true);
+            // With the storage unreachable the framework may never acknowledge: exit anyway; leases and messages expire on their own.
+            var forced = _worker.StopAsync(isForced: true);
+            if (await Task.WhenAny(forced, Task.Delay(TimeSpan.FromSeconds(5))) != forced)
+            {
+                _log.LogWarning("the task hub did not acknowledge the stop (storage unreachable?); leaving anyway");
+                return;
+            }
         }
+        _cleanStop = true;
         _log.LogInformation("stopped");
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.Zero);
-        _worker.Dispose();
+        if (_cleanStop) _worker.Dispose();
         _abandon.Dispose();
     }
 
