@@ -14,6 +14,8 @@ internal static class CommandCatalog
         yield return InspectCommand.Create();
         yield return DubCommand.Create();
         yield return EvalCommand.Create();
+        yield return WorkerCommand.Create();
+        yield return JobsCommand.Create();
     }
 }
 

@@ -71,9 +71,12 @@ internal static class DubCommand
         var noPreview = new Option<bool>("--no-preview") { Description = "write no preview sheet" };
         var credit = new Option<string?>("--credit") { Description = "a credit line for the preview sheet (e.g. the target video's licence attribution)" };
         var evaluate = new Option<bool>("--eval") { Description = "evaluate the output afterwards (swaptalk eval against the portrait, the target video and the driving audio); adds it to report.json and writes OUT.eval.png" };
+        var storage = FleetCommandOptions.Storage();
+        storage.Description = "run the job on a fleet of 'swaptalk worker's through this storage account (connection string or account URL) instead of here";
+        var taskHub = FleetCommandOptions.TaskHub();
 
         var command = new Command("dub", "Dub a video: the portrait's face on the target video, lips synced to the driving audio");
-        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, crf, preset, lossless, json, telemetry, parallel, threads, batch, preview, noPreview, credit, evaluate })
+        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, crf, preset, lossless, json, telemetry, parallel, threads, batch, preview, noPreview, credit, evaluate, storage, taskHub })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -93,6 +96,10 @@ internal static class DubCommand
                     Quality = new OutputQuality { Crf = parse.GetValue(crf), Preset = parse.GetValue(preset)!, Lossless = parse.GetValue(lossless) },
                 },
             };
+            if (parse.GetValue(storage) is not null)
+                return FleetCommandOptions.Resolve(parse, storage, taskHub, parse.InvocationConfiguration.Error, "dub") is { } fleet
+                    ? await RemoteDub.RunAsync(request, fleet, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)
+                    : BadInput;
             var settings = new DubSettings(
                 WorkDirectory: parse.GetValue(work)?.FullName ?? Path.Combine(outFile.DirectoryName ?? ".", ".swaptalk-work"),
                 Json: parse.GetValue(json),
@@ -281,6 +288,8 @@ internal static class DubCommand
     {
         public void Report(ExecutionEvent value) => report(value);
     }
+
+    internal static int ReportBadInput(TextWriter stderr, BadInputException e) => Report(stderr, e);
 
     private static int Report(TextWriter stderr, BadInputException e)
     {

@@ -90,7 +90,7 @@ public sealed record RenderSegmentInput(
 
 /// <param name="Stages">Seconds per pipeline stage inside the segment (decode, track, align, encode, swap, sync, decode-vq, paste, write); null when reused.</param>
 public sealed record RenderSegmentResult(int SegmentIndex, string SegmentBlob, int Frames, int FramesWithFace, bool Reused, double Seconds,
-    IReadOnlyList<StageTiming>? Stages = null);
+    IReadOnlyList<StageTiming>? Stages = null, string? Worker = null);
 
 /// <summary>Metadata keys a rendered segment blob carries, so a resumed job can report it without re-rendering.</summary>
 public static class SegmentMetadata

@@ -1,0 +1,80 @@
+using DurableTask.Core;
+using Microsoft.Extensions.Logging;
+using SwapTalk.Core.Activities;
+using SwapTalk.Core.Execution;
+using SwapTalk.Core.Inference;
+using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Workflow;
+using SwapTalk.Fleet;
+using MediaEngine = SwapTalk.Core.Media.MediaEngine;
+
+namespace SwapTalk.Cli.Commands;
+
+/// <summary>
+/// <c>swaptalk dub ... --storage CONN</c>: the same job on a fleet. Validates and stages the inputs into the job's
+/// blobs on the storage account, starts the dub in the task hub under the job id (a second submission attaches),
+/// shows progress from the workflow's custom status and downloads the output to --out. Ctrl-C stops following;
+/// the job goes on (swaptalk jobs status|cancel).
+/// </summary>
+internal static class RemoteDub
+{
+    public static async Task<int> RunAsync(JobRequest request, FleetOptions fleet, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var problems = new JobValidator(JobLimits.Default).CheckRequest(request);
+        if (problems.Count > 0) return DubCommand.ReportBadInput(stderr, new BadInputException(problems));
+        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
+        OrtRuntime runtime;
+        try
+        {
+            runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
+        }
+        catch (OrtLibraryException e)
+        {
+            stderr.WriteLine($"dub: {e.Message}");
+            return DubCommand.Failed;
+        }
+        var scratch = Path.Combine(Path.GetTempPath(), $"swaptalk-submit-{Environment.ProcessId}");
+        try
+        {
+            var store = await fleet.Storage.JobStoreAsync(fleet.TaskHub, scratch, cancellationToken);
+            using var services = new PipelineServices(store, MediaEngine.FromEnvironment(), runtime, modelsDirectory: null, loggers);
+            // The same validation, job id and staging as the embedded run: the same inputs give the same job anywhere.
+            var runner = new LocalJobRunner(store, new ActivityRegistry(), null, PipelineActivities.UpFrontInspector(services, request.Models),
+                PipelineActivities.Inventory(services), JobLimits.Default);
+            var staged = await runner.StageAsync(request, cancellationToken: cancellationToken);
+            var client = await FleetClient.ConnectAsync(fleet, loggers);
+            var started = await client.StartOrAttachAsync(staged.Input);
+            stdout.WriteLine(started ? $"dub: job {staged.JobId} started on task hub {fleet.TaskHub}" : $"dub: job {staged.JobId} is already in task hub {fleet.TaskHub}: attached");
+            var final = await client.WaitAsync(staged.JobId, s => stdout.WriteLine($"dub: {Describe(s)}"), TimeSpan.FromSeconds(1), cancellationToken);
+            if (final.Status != OrchestrationStatus.Completed)
+            {
+                stderr.WriteLine($"dub: the job {final.Status.ToString().ToLowerInvariant()}: {final.FailureMessage}");
+                return JobRetry.IsBadInput(new Microsoft.DurableTask.TaskFailureDetails(final.FailureType ?? "", final.FailureMessage ?? "", null, null, null))
+                    ? DubCommand.BadInput : DubCommand.Failed;
+            }
+            var output = Path.GetFullPath(request.Output!);
+            await runner.ExportAsync(final.Result!.OutputBlob, output, cancellationToken);
+            stdout.WriteLine($"dub: {final.Result.OutputFrames} frames ({final.Result.SegmentsRendered} segments rendered, {final.Result.SegmentsReused} reused) -> {output}");
+            stdout.WriteLine($"dub: report: blob {final.Result.ReportBlob} in container {FleetStorage.ContainerName(fleet.TaskHub, "jobs")}");
+            return DubCommand.Ok;
+        }
+        catch (BadInputException e)
+        {
+            return DubCommand.ReportBadInput(stderr, e);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine("dub: stopped following; the job goes on in the task hub (swaptalk jobs status|cancel ID --storage ...)");
+            return DubCommand.Cancelled;
+        }
+        finally
+        {
+            try { if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    internal static string Describe(FleetJobState state) => state.Progress is { } p
+        ? $"{state.Status.ToString().ToLowerInvariant()}: {p.Phase} {p.SegmentsDone}/{p.SegmentsTotal} segments, {p.FramesDone}/{p.FramesTotal} frames"
+        : state.Status.ToString().ToLowerInvariant();
+}

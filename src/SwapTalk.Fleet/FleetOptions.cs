@@ -1,0 +1,31 @@
+using System.Text.RegularExpressions;
+
+namespace SwapTalk.Fleet;
+
+/// <summary>A fleet's task hub on a storage account, and how one worker takes part.</summary>
+public sealed partial record FleetOptions(FleetStorage Storage, string TaskHub = FleetOptions.DefaultTaskHub)
+{
+    public const string DefaultTaskHub = "swaptalk";
+
+    /// <summary>Control-queue partitions: how many workers can run orchestrations at once (fixed once the hub exists).</summary>
+    public int PartitionCount { get; init; } = 4;
+
+    /// <summary>Activities (segments) this worker runs at once.</summary>
+    public int Slots { get; init; } = 1;
+
+    /// <summary>
+    /// How long a work item a worker took stays hidden from the others without renewal: a worker that dies (kill -9,
+    /// lost VM) hands its item to another after this. Live workers renew it.
+    /// </summary>
+    public TimeSpan WorkItemLease { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>This worker's name in logs and in the segment results (default: host name and process id).</summary>
+    public string WorkerName { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
+
+    /// <summary>Task hub names: 3..45 letters and digits, starting with a letter (they name queues, tables and containers).</summary>
+    public static string? CheckTaskHub(string name) =>
+        TaskHubRule().IsMatch(name) ? null : $"--task-hub '{name}' is not a task hub name: 3 to 45 letters and digits, starting with a letter";
+
+    [GeneratedRegex("^[A-Za-z][A-Za-z0-9]{2,44}$")]
+    private static partial Regex TaskHubRule();
+}
