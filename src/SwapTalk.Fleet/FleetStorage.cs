@@ -1,7 +1,7 @@
 using Azure.Identity;
 using Azure.Storage.Blobs;
 using DurableTask.AzureStorage;
-using SwapTalk.Core.Hosting.Storage;
+
 using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Storage;
 

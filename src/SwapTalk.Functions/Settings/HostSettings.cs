@@ -8,6 +8,8 @@ using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Functions.Starting;
 
+using SwapTalk.Functions.Storage;
+
 namespace SwapTalk.Functions.Settings;
 
 /// <summary>
@@ -68,15 +70,4 @@ public sealed class HostSettingsValidation : IValidateOptions<HostSettings>
             problems.Add($"app setting '{AppSettingNames.ResultUrlMinutes}' is {settings.ResultUrlMinutes}; a user-delegation SAS lives at most {ResultUrlPolicy.MaxMinutes} minutes (7 days)");
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
-}
-
-/// <summary>Azure's rule for container names, checked before any request is made.</summary>
-public static partial class ContainerNames
-{
-    public const string Rule = "3-63 characters of a-z, 0-9 and '-', starting with a letter or digit, no '--' and no '-' at the end";
-
-    public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
-
-    [GeneratedRegex("^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")]
-    private static partial Regex Pattern();
 }

@@ -1,11 +1,6 @@
+using System.Text.RegularExpressions;
 using System.Text;
 using SwapTalk.Core.Storage;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Storage;
 
@@ -112,4 +107,15 @@ public static class BlockIds
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, MaxBlocks);
         return Convert.ToBase64String(Encoding.ASCII.GetBytes($"{writer:N}-{index:D6}"));
     }
+}
+
+/// <summary>Azure's rule for container names, checked before any request is made.</summary>
+public static partial class ContainerNames
+{
+    public const string Rule = "3-63 characters of a-z, 0-9 and '-', starting with a letter or digit, no '--' and no '-' at the end";
+
+    public static bool IsValid(string? name) => name is not null && Pattern().IsMatch(name);
+
+    [GeneratedRegex("^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$")]
+    private static partial Regex Pattern();
 }

@@ -9,12 +9,6 @@ using SwapTalk.Functions.Storage;
 using SwapTalk.Core.Storage;
 using BlobItem = SwapTalk.Core.Storage.BlobItem;
 using BlobProperties = SwapTalk.Core.Storage.BlobProperties;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Storage;
 
