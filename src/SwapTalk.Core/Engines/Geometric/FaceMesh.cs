@@ -1,0 +1,205 @@
+using System.Numerics;
+using OpenCvSharp;
+
+namespace SwapTalk.Core.Engines.Geometric;
+
+/// <summary>
+/// The points the geometric engine warps by: the 68 iBUG landmarks plus <see cref="ForeheadPoints"/> points above
+/// the brows (the landmarker stops at the brows, so without them the forehead would keep the target's skin in a hard
+/// line). Every face, portrait or frame, gets the same construction, so one triangulation fits all.
+/// </summary>
+public static class MeshPoints
+{
+    public const int Landmarks = 68;
+    public const int ForeheadPoints = 5;
+    public const int Count = Landmarks + ForeheadPoints;
+
+    // Brow points the forehead points sit above (outer ends, middles, centre).
+    private static readonly int[] ForeheadBase = [17, 19, 27, 24, 26];
+
+    /// <summary>The 68 landmarks plus the forehead points: brow points raised by a share of the eye-to-mouth distance.</summary>
+    public static Vector2[] Of(ReadOnlySpan<Vector2> landmarks)
+    {
+        if (landmarks.Length != Landmarks) throw new ArgumentException($"expected {Landmarks} landmarks, got {landmarks.Length}", nameof(landmarks));
+        var points = new Vector2[Count];
+        landmarks.CopyTo(points);
+        var up = FaceGeometry.EyeCentre(landmarks) - FaceGeometry.MouthCentre(landmarks);
+        for (var i = 0; i < ForeheadPoints; i++)
+        {
+            var b = ForeheadBase[i];
+            // The bridge (27) sits low between the eyes: raise it to the brow line first.
+            var basePoint = b == 27 ? (landmarks[21] + landmarks[22]) / 2 : landmarks[b];
+            var lift = i is 0 or 4 ? 0.10f : 0.16f;
+            points[Landmarks + i] = basePoint + up * lift;
+        }
+        return points;
+    }
+
+    /// <summary>The face's outline for masks: jaw 0..16, then the forehead points right to left.</summary>
+    public static int[] Outline { get; } = [.. Enumerable.Range(0, 17), Landmarks + 4, Landmarks + 3, Landmarks + 2, Landmarks + 1, Landmarks];
+}
+
+/// <summary>Measures on the 68 iBUG points.</summary>
+public static class FaceGeometry
+{
+    public static Vector2 Mean(ReadOnlySpan<Vector2> points, int first, int count)
+    {
+        var sum = Vector2.Zero;
+        for (var i = first; i < first + count; i++) sum += points[i];
+        return sum / count;
+    }
+
+    public static Vector2 LeftEye(ReadOnlySpan<Vector2> l) => Mean(l, 36, 6);
+    public static Vector2 RightEye(ReadOnlySpan<Vector2> l) => Mean(l, 42, 6);
+    public static Vector2 EyeCentre(ReadOnlySpan<Vector2> l) => (LeftEye(l) + RightEye(l)) / 2;
+    public static Vector2 MouthCentre(ReadOnlySpan<Vector2> l) => (l[48] + l[54]) / 2;
+
+    /// <summary>Distance between the eye centres: the face's scale.</summary>
+    public static float EyeDistance(ReadOnlySpan<Vector2> l) => Vector2.Distance(LeftEye(l), RightEye(l));
+
+    /// <summary>Unit vector pointing down the face (eyes to mouth).</summary>
+    public static Vector2 Down(ReadOnlySpan<Vector2> l) => Vector2.Normalize(MouthCentre(l) - EyeCentre(l));
+
+    /// <summary>The inner-lip gap along the face's down axis (pairs 61-67, 62-66, 63-65), in pixels; 0 for closed lips.</summary>
+    public static float MouthOpening(ReadOnlySpan<Vector2> l)
+    {
+        var down = Down(l);
+        var gap = Vector2.Dot(l[67] - l[61], down) + Vector2.Dot(l[66] - l[62], down) + Vector2.Dot(l[65] - l[63], down);
+        return Math.Max(0, gap / 3);
+    }
+
+    /// <summary>The mouth opening as a share of the eye distance (scale-free).</summary>
+    public static float RelativeMouthOpening(ReadOnlySpan<Vector2> l) => MouthOpening(l) / Math.Max(1e-3f, EyeDistance(l));
+
+    /// <summary>Eye aspect ratio (lid gap over eye width), mean of both eyes: about 0.3 open, under 0.15 closed.</summary>
+    public static float EyeOpenness(ReadOnlySpan<Vector2> l)
+    {
+        static float One(ReadOnlySpan<Vector2> l, int o) =>
+            (Vector2.Distance(l[o + 1], l[o + 5]) + Vector2.Distance(l[o + 2], l[o + 4])) / (2 * Math.Max(1e-3f, Vector2.Distance(l[o], l[o + 3])));
+        return (One(l, 36) + One(l, 42)) / 2;
+    }
+
+    /// <summary>
+    /// How frontal the face is: the nose tip's horizontal distance to the two jaw ends, smaller over larger
+    /// (1 frontal, under about 0.35 a profile).
+    /// </summary>
+    public static float Frontality(ReadOnlySpan<Vector2> l)
+    {
+        var left = Vector2.Distance(l[30], l[0]);
+        var right = Vector2.Distance(l[30], l[16]);
+        return Math.Min(left, right) / Math.Max(1e-3f, Math.Max(left, right));
+    }
+}
+
+/// <summary>
+/// A fixed triangulation of the mesh points (Delaunay, computed once on the portrait with its lips held apart so the
+/// mouth's triangles are well shaped) and the piecewise-affine warp through it: each triangle's pixels move by the
+/// affine map of its three corners.
+/// </summary>
+public sealed class FaceMesh
+{
+    private FaceMesh(int[] triangles) => Triangles = triangles;
+
+    /// <summary>Triangles as index triples into the mesh points (length a multiple of 3).</summary>
+    public int[] Triangles { get; }
+
+    public int TriangleCount => Triangles.Length / 3;
+
+    /// <summary>Delaunay triangulation (OpenCV's Subdiv2D) of the points, as indices.</summary>
+    public static FaceMesh Triangulate(IReadOnlyList<Vector2> points)
+    {
+        var minX = points.Min(p => p.X) - 10;
+        var minY = points.Min(p => p.Y) - 10;
+        var maxX = points.Max(p => p.X) + 10;
+        var maxY = points.Max(p => p.Y) + 10;
+        using var subdiv = new Subdiv2D(new Rect((int)Math.Floor(minX), (int)Math.Floor(minY), (int)Math.Ceiling(maxX - minX) + 1, (int)Math.Ceiling(maxY - minY) + 1));
+        foreach (var p in points) subdiv.Insert(new Point2f(p.X, p.Y));
+        var triangles = new List<int>();
+        foreach (var t in subdiv.GetTriangleList())
+        {
+            var a = Nearest(points, t.Item0, t.Item1);
+            var b = Nearest(points, t.Item2, t.Item3);
+            var c = Nearest(points, t.Item4, t.Item5);
+            if (a < 0 || b < 0 || c < 0 || a == b || b == c || a == c) continue; // a corner of Subdiv2D's outer triangle
+            triangles.AddRange([a, b, c]);
+        }
+        return new FaceMesh([.. triangles]);
+    }
+
+    /// <summary>The face's mesh: the points of <paramref name="landmarks"/> with the inner lips held apart before triangulating.</summary>
+    public static FaceMesh ForFace(ReadOnlySpan<Vector2> landmarks)
+    {
+        var opened = landmarks.ToArray();
+        var down = FaceGeometry.Down(landmarks);
+        var lift = 0.12f * FaceGeometry.EyeDistance(landmarks);
+        foreach (var i in new[] { 61, 62, 63 }) opened[i] -= down * lift;
+        foreach (var i in new[] { 65, 66, 67 }) opened[i] += down * lift;
+        return Triangulate(MeshPoints.Of(opened));
+    }
+
+    /// <summary>A polygon of <paramref name="corners"/> points fanned from a centre point (index <paramref name="corners"/>).</summary>
+    public static FaceMesh Fan(int corners)
+    {
+        var triangles = new int[3 * corners];
+        for (var i = 0; i < corners; i++) (triangles[3 * i], triangles[3 * i + 1], triangles[3 * i + 2]) = (i, (i + 1) % corners, corners);
+        return new FaceMesh(triangles);
+    }
+
+    private static int Nearest(IReadOnlyList<Vector2> points, float x, float y)
+    {
+        for (var i = 0; i < points.Count; i++)
+            if (Math.Abs(points[i].X - x) < 0.01f && Math.Abs(points[i].Y - y) < 0.01f) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// Warps <paramref name="source"/> (points <paramref name="from"/>) onto <paramref name="target"/> (points
+    /// <paramref name="to"/>, in the target's pixel coordinates), triangle by triangle; pixels outside every triangle
+    /// keep what the target held. <paramref name="skip"/>: triangles not to draw (their source is degenerate, or
+    /// something else fills them). Single-threaded OpenCV calls on small rectangles: the same result on every run.
+    /// </summary>
+    public void Warp(Mat source, ReadOnlySpan<Vector2> from, Mat target, ReadOnlySpan<Vector2> to, Func<int, bool>? skip = null)
+    {
+        var bounds = new Rect(0, 0, target.Cols, target.Rows);
+        var sourceBounds = new Rect(0, 0, source.Cols, source.Rows);
+        var s = new Point2f[3];
+        var d = new Point2f[3];
+        var corners = new Point[3];
+        using var warped = new Mat();
+        using var mask = new Mat();
+        for (var t = 0; t < TriangleCount; t++)
+        {
+            if (skip?.Invoke(t) == true) continue;
+            int ia = Triangles[3 * t], ib = Triangles[3 * t + 1], ic = Triangles[3 * t + 2];
+            var sa = from[ia]; var sb = from[ib]; var sc = from[ic];
+            var da = to[ia]; var db = to[ib]; var dc = to[ic];
+            if (Math.Abs(Cross(sb - sa, sc - sa)) < 0.5f || Math.Abs(Cross(db - da, dc - da)) < 0.5f) continue; // no area to map
+            var dRect = BoundingRect(da, db, dc) & bounds;
+            var sRect = BoundingRect(sa, sb, sc);
+            sRect = new Rect(sRect.X - 1, sRect.Y - 1, sRect.Width + 2, sRect.Height + 2) & sourceBounds;
+            if (dRect.Width <= 0 || dRect.Height <= 0 || sRect.Width <= 0 || sRect.Height <= 0) continue;
+            s[0] = new Point2f(sa.X - sRect.X, sa.Y - sRect.Y); s[1] = new Point2f(sb.X - sRect.X, sb.Y - sRect.Y); s[2] = new Point2f(sc.X - sRect.X, sc.Y - sRect.Y);
+            d[0] = new Point2f(da.X - dRect.X, da.Y - dRect.Y); d[1] = new Point2f(db.X - dRect.X, db.Y - dRect.Y); d[2] = new Point2f(dc.X - dRect.X, dc.Y - dRect.Y);
+            using var affine = Cv2.GetAffineTransform(s, d);
+            using (var sourceRoi = new Mat(source, sRect))
+                Cv2.WarpAffine(sourceRoi, warped, affine, dRect.Size, InterpolationFlags.Linear, BorderTypes.Reflect101);
+            mask.Create(dRect.Height, dRect.Width, MatType.CV_8UC1);
+            mask.SetTo(Scalar.All(0));
+            for (var k = 0; k < 3; k++) corners[k] = new Point((int)Math.Round(d[k].X), (int)Math.Round(d[k].Y));
+            Cv2.FillConvexPoly(mask, corners, Scalar.All(255), LineTypes.Link8);
+            using var targetRoi = new Mat(target, dRect);
+            warped.CopyTo(targetRoi, mask);
+        }
+    }
+
+    private static float Cross(Vector2 a, Vector2 b) => a.X * b.Y - a.Y * b.X;
+
+    private static Rect BoundingRect(Vector2 a, Vector2 b, Vector2 c)
+    {
+        var x0 = (int)Math.Floor(Math.Min(a.X, Math.Min(b.X, c.X)));
+        var y0 = (int)Math.Floor(Math.Min(a.Y, Math.Min(b.Y, c.Y)));
+        var x1 = (int)Math.Ceiling(Math.Max(a.X, Math.Max(b.X, c.X)));
+        var y1 = (int)Math.Ceiling(Math.Max(a.Y, Math.Max(b.Y, c.Y)));
+        return new Rect(x0, y0, x1 - x0 + 1, y1 - y0 + 1);
+    }
+}
