@@ -13,6 +13,7 @@ internal static class CommandCatalog
         yield return MediaCommandGroup.Create();
         yield return InspectCommand.Create();
         yield return DubCommand.Create();
+        yield return EvalCommand.Create();
     }
 }
 

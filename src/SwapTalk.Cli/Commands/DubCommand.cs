@@ -28,7 +28,8 @@ internal sealed record DubJsonResult(
     int SegmentsReused,
     double Seconds,
     long PeakMemoryBytes,
-    string? Preview);
+    string? Preview,
+    string? EvaluationImage = null);
 
 /// <summary>
 /// <c>swaptalk dub --face F --video V [--audio A] [--models DIR] --out O [--work DIR]</c>: the whole job on this
@@ -71,9 +72,10 @@ internal static class DubCommand
         var engine = new Option<string>("--engine") { Description = "geometric (no trained weights), latent (the SwapTalk models) or auto (latent for trained exports, else geometric)", DefaultValueFactory = _ => "auto" };
         engine.AcceptOnlyFromAmong("auto", "geometric", "latent");
         var credit = new Option<string?>("--credit") { Description = "a credit line for the preview sheet (e.g. the target video's licence attribution)" };
+        var evaluate = new Option<bool>("--eval") { Description = "evaluate the output afterwards (swaptalk eval against the portrait, the target video and the driving audio); adds it to report.json and writes OUT.eval.png" };
 
         var command = new Command("dub", "Dub a video: the portrait's face on the target video, lips synced to the driving audio");
-        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, crf, preset, lossless, json, telemetry, parallel, threads, batch, preview, noPreview, credit, engine })
+        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, crf, preset, lossless, json, telemetry, parallel, threads, batch, preview, noPreview, credit, evaluate, engine })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -102,14 +104,15 @@ internal static class DubCommand
                 Threads: parse.GetValue(threads),
                 Batch: parse.GetValue(batch),
                 PreviewPath: parse.GetValue(noPreview) ? null : (parse.GetValue(preview)?.FullName ?? PreviewPathFor(outFile.FullName)),
-                Credit: parse.GetValue(credit));
+                Credit: parse.GetValue(credit),
+                Evaluate: parse.GetValue(evaluate));
             return await RunAsync(request, settings, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
         });
         return command;
     }
 
     internal sealed record DubSettings(string WorkDirectory, bool Json, string? TelemetryPath, int? Parallelism, int? Threads, int Batch,
-        string? PreviewPath = null, string? Credit = null);
+        string? PreviewPath = null, string? Credit = null, bool Evaluate = false);
 
     /// <summary>out.mp4 -> out.preview.png, beside the output.</summary>
     internal static string PreviewPathFor(string output) =>
@@ -140,7 +143,7 @@ internal static class DubCommand
         }
         catch (OrtLibraryException e)
         {
-            stderr.WriteLine($"dub: {e.Message} (run ./scripts/setup.sh, or set {OrtSettings.LibraryVariable})");
+            stderr.WriteLine($"dub: {e.Message}");
             return Failed;
         }
 
@@ -181,18 +184,23 @@ internal static class DubCommand
             var report = await store.ReadJsonAsync<JobReport>(result.Result.ReportBlob, cancellationToken: CancellationToken.None);
             if (recorder is not null) await recorder.SaveAsync(settings.TelemetryPath!, CancellationToken.None);
             var previewPath = await WritePreviewAsync(request, settings, services, store, result, stderr);
+            var (evalCode, evaluation) = settings.Evaluate
+                ? await EvaluateAsync(request, result, store, stderr, cancellationToken)
+                : (Ok, null);
             var peak = PeakMemoryBytes();
             if (settings.Json)
             {
                 stdout.WriteLine(JsonSerializer.Serialize(new DubJsonResult(result.OutputPath!, reportPath, result.Result.JobId, result.Result.OutputFrames,
-                    result.Result.FramesWithFace, result.Result.SegmentsRendered, result.Result.SegmentsReused, watch.Elapsed.TotalSeconds, peak, previewPath), Json));
+                    result.Result.FramesWithFace, result.Result.SegmentsRendered, result.Result.SegmentsReused, watch.Elapsed.TotalSeconds, peak, previewPath,
+                    evaluation?.Image), Json));
             }
             else
             {
                 DubProgress.Summary(stdout, report, result.OutputPath!, reportPath, watch.Elapsed, settings.TelemetryPath);
                 if (previewPath is not null) stdout.WriteLine($"dub: preview: {previewPath}");
+                if (evaluation is not null) EvalCommand.Summary(stdout, evaluation);
             }
-            return Ok;
+            return evalCode;
         }
         catch (BadInputException e)
         {
@@ -249,6 +257,27 @@ internal static class DubCommand
             stderr.WriteLine($"dub: warning: the preview sheet was not written ({e.Message}); the dub itself is complete");
             return null;
         }
+    }
+
+    /// <summary>
+    /// <c>--eval</c>: the output against the portrait, the target video (the original) and the driving audio, added to
+    /// report.json as "evaluation". The dub is complete either way; an evaluation that cannot run says why and exits non-zero.
+    /// </summary>
+    private static async Task<(int, Core.Evaluation.EvaluationResult?)> EvaluateAsync(JobRequest request, LocalJobResult result, IBlobStore store,
+        TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var evalRequest = new Core.Evaluation.EvaluationRequest { Video = result.OutputPath!, Portrait = request.Portrait, Original = request.Video, Audio = request.Audio };
+        var (code, evaluation) = await EvalCommand.EvaluateAsync(evalRequest, request.Models, identityModel: null,
+            EvalCommand.ImagePathFor(result.OutputPath!, null), stderr, cancellationToken);
+        if (evaluation is null)
+        {
+            stderr.WriteLine($"dub: the evaluation did not run; the dub itself is complete: {result.OutputPath}");
+            return (code, null);
+        }
+        var report = System.Text.Json.Nodes.JsonNode.Parse(await store.ReadTextAsync(result.Result.ReportBlob, CancellationToken.None))!.AsObject();
+        report["evaluation"] = JsonSerializer.SerializeToNode(evaluation, EvalCommand.Json);
+        await store.WriteTextAsync(result.Result.ReportBlob, report.ToJsonString(EvalCommand.Json), cancellationToken: CancellationToken.None);
+        return (Ok, evaluation);
     }
 
     /// <summary>Forwards executor events synchronously (System.Progress would post them to the thread pool, out of order).</summary>

@@ -1,0 +1,177 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Logging;
+using SwapTalk.Core.Evaluation;
+using SwapTalk.Core.Inference;
+using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Media;
+using SwapTalk.Core.Models;
+
+namespace SwapTalk.Cli.Commands;
+
+/// <summary>
+/// <c>swaptalk eval --video OUT --portrait P [--original V] [--audio A] [--gallery DIR] [--out DIR] [--json]</c>:
+/// the paper's metrics where models allow (identity, lip sync, image quality), a readable summary or one JSON
+/// object on stdout, and a PNG of per-frame curves and frames. Exit codes: 0 fine, 2 bad input (a missing or
+/// unreadable file, no face in the portrait or the clip, models missing), 1 anything else.
+/// </summary>
+internal static class EvalCommand
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+
+    /// <summary>The JSON the command prints; +-infinity (a PSNR of identical frames) is written as "Infinity".</summary>
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static Command Create()
+    {
+        var video = new Option<string>("--video") { Description = "the video to evaluate (a dub's output)", Required = true };
+        var portrait = new Option<string>("--portrait") { Description = "the portrait whose identity the video should show", Required = true };
+        var original = new Option<string?>("--original") { Description = "the target video the output was made from (enables SSIM/PSNR, closer-to-portrait, and LMD when self-driven)" };
+        var audio = new Option<string?>("--audio") { Description = "the driving speech (default: the video's own audio track); giving it means cross-driven" };
+        var gallery = new Option<string?>("--gallery") { Description = "a folder of portrait images (several people) for ID retrieval" };
+        var output = new Option<string?>("--out") { Description = "the folder for the PNG summary (default: the video's folder); the file is VIDEO's name + .eval.png" };
+        var json = new Option<bool>("--json") { Description = "print one JSON object on stdout and nothing else" };
+        var models = new Option<string?>("--models") { Description = $"folder holding the face_detector and face_landmarker models (default: ${ModelCatalog.DirectoryVariable}, else ./models)" };
+        var identity = new Option<string?>("--identity-model") { Description = $"the MobileFaceNet identity model (default: ${EvaluationModels.IdentityModelVariable}, else MODELS/{EvaluationModels.IdentityModelFile})" };
+        var command = new Command("eval", "Measure a talking-face video: identity to the portrait, lip sync to the audio, image quality against the original");
+        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, json, models, identity }) command.Options.Add(o);
+        command.SetAction(async (parse, ct) =>
+        {
+            var request = new EvaluationRequest
+            {
+                Video = parse.GetValue(video)!,
+                Portrait = parse.GetValue(portrait)!,
+                Original = parse.GetValue(original),
+                Audio = parse.GetValue(audio),
+                Gallery = parse.GetValue(gallery),
+            };
+            var modelsDir = ModelCatalog.ResolveDirectory(parse.GetValue(models));
+            var imagePath = ImagePathFor(request.Video, parse.GetValue(output));
+            return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json),
+                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+        });
+        return command;
+    }
+
+    /// <summary>DIR/VIDEO-name.eval.png (DIR default: the video's folder).</summary>
+    internal static string ImagePathFor(string video, string? outDir) =>
+        Path.Combine(outDir ?? Path.GetDirectoryName(Path.GetFullPath(video)) ?? ".", Path.GetFileNameWithoutExtension(video) + ".eval.png");
+
+    /// <summary>Runs one evaluation and prints it; also what <c>dub --eval</c> calls.</summary>
+    internal static async Task<int> RunAsync(EvaluationRequest request, string modelsDir, string? identityModel, string imagePath, bool json,
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, stderr, cancellationToken);
+        if (result is null) return code;
+        if (json) stdout.WriteLine(JsonSerializer.Serialize(result, Json));
+        else Summary(stdout, result);
+        return Ok;
+    }
+
+    /// <summary>The evaluation, or the exit code and a message on stderr (prefixed "eval:") when it cannot run.</summary>
+    internal static async Task<(int Code, EvaluationResult? Result)> EvaluateAsync(EvaluationRequest request, string modelsDir, string? identityModel,
+        string imagePath, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var media = MediaEngine.FromEnvironment();
+            // The inputs first: a wrong path is reported before ONNX Runtime loads anything.
+            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio) })
+                if (path is not null && !File.Exists(path))
+                    return (Fail(stderr, $"{role} '{path}' does not exist"), null);
+            if (request.Gallery is not null && !Directory.Exists(request.Gallery))
+                return (Fail(stderr, $"--gallery '{request.Gallery}' is not a folder"), null);
+            if (!Directory.Exists(modelsDir))
+                return (Fail(stderr, $"models folder {modelsDir} does not exist (--models DIR or ${ModelCatalog.DirectoryVariable})"), null);
+            var identityPath = EvaluationModels.ResolveIdentityModel(identityModel, modelsDir);
+
+            using var loggers = LoggerFactory.Create(b => b
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
+            var runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
+            var catalog = new ModelCatalog(runtime, ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
+            using var models = EvaluationModels.Open(catalog, identityPath);
+            var result = await new VideoEvaluator(media, models).EvaluateAsync(request, imagePath, cancellationToken);
+            return (Ok, result);
+        }
+        catch (BadInputException e)
+        {
+            return (Fail(stderr, $"bad input: {string.Join("; ", e.Errors.Select(x => x.Message))}"), null);
+        }
+        catch (MediaException e) when (e.IsBadInput)
+        {
+            return (Fail(stderr, $"bad input: {e.Message}"), null);
+        }
+        catch (FileNotFoundException e)
+        {
+            return (Fail(stderr, e.Message), null);
+        }
+        catch (ModelContractException e)
+        {
+            return (Fail(stderr, $"the evaluation needs the face_detector and face_landmarker models (YuNet and Peppa 68-point; ../shared/data/models holds them): {e.Message}"), null);
+        }
+        catch (OrtLibraryException e)
+        {
+            return (Fail(stderr, e.Message), null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            stderr.WriteLine("eval: cancelled");
+            return (Failed, null);
+        }
+        catch (Exception e) when (e is MediaException or IOException or UnauthorizedAccessException or InvalidDataException or OrtException or ArgumentException or OpenCvSharp.OpenCVException)
+        {
+            stderr.WriteLine($"eval: failed: {e.Message}");
+            return (Failed, null);
+        }
+    }
+
+    private static int Fail(TextWriter stderr, string message)
+    {
+        stderr.WriteLine($"eval: {message}");
+        return BadInput;
+    }
+
+    internal static void Summary(TextWriter o, EvaluationResult r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string F(double? v) => v is { } x ? x.ToString("0.000", inv) : "-";
+        string Pct(double? v) => v is { } x ? (100 * x).ToString("0.0", inv) + "%" : "-";
+        string Db(double? v) => v is { } x ? double.IsPositiveInfinity(x) ? "inf (identical)" : x.ToString("0.00", inv) + " dB" : "-";
+        o.WriteLine(string.Format(inv, "{0}: {1} frames {2}x{3} at {4:0.##} fps, {5} with a face; {6}", r.Video, r.Frames, r.Width, r.Height, r.FrameRate, r.FramesWithFace, r.Mode));
+        o.WriteLine($"identity (MobileFaceNet cosine; same person ~0.74, different ~0):");
+        o.WriteLine($"  consistency (mean cosine to the portrait)  {F(r.Identity.Consistency)}  (min {F(r.Identity.Min)}, max {F(r.Identity.Max)})");
+        o.WriteLine($"  mean cosine to the original's frame        {F(r.Identity.ToOriginal)}");
+        o.WriteLine($"  closer to the portrait than the original   {Pct(r.Identity.CloserToPortrait)}");
+        o.WriteLine($"  ID retrieve                                {Pct(r.Identity.IdRetrieve)}{(r.Identity.GallerySize is { } g ? $" (gallery of {g})" : "")}");
+        foreach (var s in r.Identity.GallerySkipped) o.WriteLine($"    gallery: skipped {s}");
+        if (r.LipSync is { } ls)
+        {
+            o.WriteLine($"lip sync (mouth opening against loudness, audio {r.Audio}):");
+            o.WriteLine($"  correlation at lag 0                       {F(ls.CorrelationAtLag0)}  ({ls.FramesUsed} frames; envelope as measured)");
+            o.WriteLine($"  detrended correlation at lag 0             {F(ls.Detrended.AtLag0)}  (syllable-rate motion only)");
+            o.WriteLine(string.Format(inv, "  best lag within +-{0} frames                {1:+0;-0;0} (detrended r {2}; positive: the audio comes late)", LipSync.MaxLag, ls.BestLag, F(ls.Detrended.AtBestLag)));
+            o.WriteLine($"  LMD (mouth landmarks / eye span)           {F(ls.Lmd)}");
+        }
+        if (r.ImageQuality is { } q)
+        {
+            o.WriteLine($"image quality against the original ({q.FramesCompared} frames):");
+            o.WriteLine($"  SSIM face {F(q.SsimFace)}, outside {F(q.SsimOutside)}");
+            o.WriteLine($"  PSNR face {Db(q.PsnrFace)}, outside {Db(q.PsnrOutside)}");
+        }
+        o.WriteLine($"sharpness (variance of the Laplacian on the face): output {F(r.Sharpness.Output)}, original {F(r.Sharpness.Original)}");
+        o.WriteLine("not computed:");
+        foreach (var n in r.NotComputed) o.WriteLine($"  {n.Metric}: {n.Why}");
+        if (r.Image is not null) o.WriteLine($"eval: image: {r.Image}");
+    }
+}
