@@ -1,54 +1,46 @@
-using SwapTalk.Core.Engines.Geometric;
-using SwapTalk.Core.Imaging;
-using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Media;
 using SwapTalk.Core.Stages;
-using SwapTalk.Core.Vision.Tracking;
 using SwapTalk.Tests.Pipeline;
 using SwapTalk.Tests.Support;
 
 namespace SwapTalk.Tests.Geometric;
 
 /// <summary>
-/// Shared inputs of the geometric engine's tests: the pipeline's opened models (real YuNet and 68-point models), the
-/// astronaut prepared as a geometric source with the GRID clip's mouth bank, and the clip's face track and frames.
-/// Made once per test run; everything needs ../shared/data and skips without it.
+/// Shared inputs of the geometric engine's tests: the pipeline's opened models (real YuNet and 68-point models), a
+/// portrait of another GRID speaker, a models folder without stage models, and the evaluation's metrics. Made once per
+/// test run; everything needs ../shared/data and skips without it.
 /// </summary>
 public static class GeometricData
 {
-    private static readonly Lazy<Task<(GeometricSource Source, MediaInfo Video, FaceTrack Track)>> Prepared = new(PrepareAsync);
-
     public static async Task<PipelineModels> ModelsAsync() => PipelineData.SharedServices.Models(await PipelineData.ModelsAsync());
 
-    /// <summary>The astronaut as a source over the GRID clip bbaf2n (75 frames), with that clip's face track.</summary>
-    public static Task<(GeometricSource Source, MediaInfo Video, FaceTrack Track)> AstronautOnGridAsync() => Prepared.Value;
+    /// <summary>Frame 10 of the GRID clip lbax4n (another speaker than bbaf2n's) as a PNG portrait.</summary>
+    public static Task<string> OtherSpeakerPortraitAsync() => Portrait.Value;
 
-    private static async Task<(GeometricSource, MediaInfo, FaceTrack)> PrepareAsync()
+    private static readonly Lazy<Task<string>> Portrait = new(async () =>
     {
-        var models = await ModelsAsync();
-        var media = PipelineData.Engine;
-        var video = await media.ProbeAsync(SharedData.GridClip());
-        var source = await new GeometricSourceStage(media, models).PrepareAsync(PipelineData.Portrait, FaceSelection.Largest, video, new StageClock("test"), CancellationToken.None);
-        var track = await models.Tracker(FaceSelection.Largest).TrackAsync(media, video);
-        return (source, video, track);
-    }
+        var path = Path.Combine(PipelineData.Dir, "portrait-lbax4n.png");
+        await PipelineData.Ffmpeg("-i", SharedData.GridClip("lbax4n"), "-vf", "select=eq(n\\,10)", "-frames:v", "1", path);
+        return path;
+    });
 
-    /// <summary>Source frames of a video (BGR), decoded one range at a time.</summary>
-    public static async Task<List<PixelBuffer>> FramesAsync(MediaInfo video, FrameRange range)
-    {
-        var frames = new List<PixelBuffer>();
-        await foreach (var frame in PipelineData.Engine.ReadFramesAsync(video, range, new FrameReadOptions { Order = ColorOrder.Bgr }))
-            using (frame)
-                frames.Add(frame.Image.Clone());
-        return frames;
-    }
+    /// <summary>A models folder with only the face detector and landmarker: no SwapTalk stage model at all.</summary>
+    public static Task<string> FaceModelsOnlyAsync() => FaceModels.Value;
 
-    /// <summary>Writes a BGR frame as PNG where SWAPTALK_GEOMETRIC_PNG names a folder (for a person to look at).</summary>
-    public static void Dump(PixelBuffer frame, string name)
+    private static readonly Lazy<Task<string>> FaceModels = new(() =>
     {
-        var dir = Environment.GetEnvironmentVariable("SWAPTALK_GEOMETRIC_PNG");
-        if (string.IsNullOrEmpty(dir)) return;
+        var dir = Path.Combine(PipelineData.Dir, "face-models-only");
         Directory.CreateDirectory(dir);
-        PngCodec.Write(Path.Combine(dir, name + ".png"), frame);
+        foreach (var file in new[] { "yunet_n_dynamic.onnx", "peppa_slim_160_68pt.onnx" })
+            File.Copy(SharedData.Model(file), Path.Combine(dir, file), overwrite: true);
+        return Task.FromResult(dir);
+    });
+
+    /// <summary>The identity and mouth metrics of <c>swaptalk eval</c> on a video (MobileFaceNet: an evaluation model only).</summary>
+    public static async Task<Core.Evaluation.EvaluationResult> EvaluateAsync(string video, string portrait, string? original, string? audio)
+    {
+        var catalog = new Core.Models.ModelCatalog(Inference.OrtRuntimeFixture.Runtime, Core.Models.ModelManifest.Default, await PipelineData.ModelsAsync());
+        using var models = Core.Evaluation.EvaluationModels.Open(catalog, SharedData.Require("models/eval/mobilefacenet.onnx"));
+        var evaluator = new Core.Evaluation.VideoEvaluator(PipelineData.Engine, models);
+        return await evaluator.EvaluateAsync(new Core.Evaluation.EvaluationRequest { Video = video, Portrait = portrait, Original = original, Audio = audio });
     }
 }

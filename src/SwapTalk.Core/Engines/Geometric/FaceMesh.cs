@@ -80,13 +80,14 @@ public static class FaceGeometry
     }
 
     /// <summary>
-    /// How frontal the face is: the nose tip's horizontal distance to the two jaw ends, smaller over larger
-    /// (1 frontal, under about 0.35 a profile).
+    /// How frontal the face is: the nose tip's distance to the two jaw ends along the eye line, smaller over larger
+    /// (1 frontal, under about 0.35 a profile: one cheek is hidden behind the nose).
     /// </summary>
     public static float Frontality(ReadOnlySpan<Vector2> l)
     {
-        var left = Vector2.Distance(l[30], l[0]);
-        var right = Vector2.Distance(l[30], l[16]);
+        var axis = Vector2.Normalize(RightEye(l) - LeftEye(l));
+        var left = Math.Abs(Vector2.Dot(l[30] - l[0], axis));
+        var right = Math.Abs(Vector2.Dot(l[16] - l[30], axis));
         return Math.Min(left, right) / Math.Max(1e-3f, Math.Max(left, right));
     }
 }

@@ -185,7 +185,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         Cv2.FillPoly(mask, [lips], Scalar.All(255), LineTypes.Link8);
         using var soft = new Mat();
         Cv2.GaussianBlur(mask, soft, new Size(0, 0), Math.Max(0.6, 0.015 * scale));
-        Blend(interior, face, soft, face);
+        BlendWhere(interior, face, soft, face);
     }
 
     /// <summary>When the target's eyes close (a blink) the portrait's open eyes would stare: take the target's.</summary>
@@ -205,7 +205,19 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * grow + 1, 2 * grow + 1)))
             Cv2.Dilate(mask, mask, kernel);
         Cv2.GaussianBlur(mask, mask, new Size(0, 0), Math.Max(1.0, 0.06 * scale));
-        Blend(background, face, mask, face);
+        BlendWhere(background, face, mask, face);
+    }
+
+    /// <summary><see cref="Blend"/> on the box where <paramref name="alpha"/> is not zero (a mouth or the eyes: a small part of the face).</summary>
+    private static void BlendWhere(Mat top, Mat bottom, Mat alpha, Mat result)
+    {
+        var box = Cv2.BoundingRect(alpha);
+        if (box.Width == 0 || box.Height == 0) return;
+        using var t = new Mat(top, box);
+        using var b = new Mat(bottom, box);
+        using var a = new Mat(alpha, box);
+        using var r = new Mat(result, box);
+        Blend(t, b, a, r);
     }
 
     /// <summary>result = top * alpha + bottom * (1 - alpha), alpha 8-bit; result may be either input.</summary>
