@@ -50,7 +50,6 @@ public sealed record PlanJobResult(
     int Width,
     int Height,
     double OutputSeconds,
-    Jobs.MuxLengthPolicy Mux,
     IReadOnlyList<ModelUse> Models,
     double Seconds,
     DubEngine Engine = DubEngine.Latent);
@@ -68,7 +67,7 @@ public sealed record PrepareSourceInput(string JobId, string PortraitBlob, strin
 public sealed record PrepareSourceResult(string SourceLatentBlob, int FacesFound, bool Reused, double Seconds, long? ReferenceFrame = null);
 
 // PrepareAudioFeatures: 16 kHz mono, the audio encoder over the whole track once; store the features.
-/// <param name="Engine">The plan's engine: latent runs the audio encoder; geometric computes loudness and visemes.</param>
+/// <param name="Engine">The plan's engine: latent runs the audio encoder; geometric measures the loudness that opens the mouth.</param>
 public sealed record PrepareAudioFeaturesInput(string JobId, string AudioBlob, string ModelsDir, DubEngine Engine = DubEngine.Latent) : IJobScoped;
 
 public sealed record PrepareAudioFeaturesResult(string AudioFeaturesBlob, int FeatureCount, bool Reused, double Seconds);
@@ -106,13 +105,12 @@ public static class SegmentMetadata
         Path.ChangeExtension(Storage.BlobNames.Segment(jobId, index), quality.Lossless ? ".mkv" : ".mp4");
 }
 
-// Stitch: concatenate the segments in order, mux the driving audio with the plan's policy, H.264/AAC MP4.
+// Stitch: concatenate the segments in order, mux the driving audio trimmed or padded to the video, H.264/AAC MP4.
 public sealed record StitchInput(
     string JobId,
     string PlanBlob,
     int SegmentCount,
     string AudioBlob,
-    Jobs.MuxLengthPolicy Mux,
     OutputQuality Quality,
     string OutputBlob) : IJobScoped;
 
