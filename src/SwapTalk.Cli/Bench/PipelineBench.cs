@@ -13,8 +13,9 @@ namespace SwapTalk.Cli.Bench;
 /// <summary>
 /// <c>swaptalk bench pipeline</c>: whole dubs, each a child <c>swaptalk dub</c> process (as a user runs it), with the
 /// probe SwapTalk models beside the real YuNet and 68-point models. Per clip (GRID 360x288 and the GRID clip scaled
-/// into 1080p): frames/s end to end and per stage (from the job's telemetry), the default configuration (2 segments
-/// at once, 1 ORT thread each on 2 cores) against the alternative (1 segment, 2 ORT threads) in the same run, and
+/// into 1080p): frames/s end to end and per stage (from the job's telemetry), the latent engine's default configuration
+/// (2 segments at once, 1 ORT thread each on 2 cores) against the alternative (1 segment, 2 ORT threads) and the
+/// geometric engine against the latent one, all in the same run, and
 /// the overhead of everything that is not a stage (end-to-end wall time of the sequential run / the sum of its stage
 /// times). Memory: the dub process's peak resident set (VmHWM) for a 60 s clip against a 6 s clip.
 /// </summary>
@@ -68,10 +69,16 @@ internal sealed class PipelineBench(string? repoRoot = null) : IBenchArea
         };
         foreach (var (caseName, args) in cases)
         {
-            context.Log($"{caseName}: 2 segments x 1 thread, then 1 segment x 2 threads");
-            var parallel = await DubAsync(context, work, "parallel", face, models, [.. args, "--parallel", "2", "--threads", "1"], cancellationToken);
-            var sequential = await DubAsync(context, work, "sequential", face, models, [.. args, "--parallel", "1", "--threads", "2"], cancellationToken);
-            report.Rows.Add(new BenchRow(caseName, "end to end, 2 segments x 1 ORT thread", parallel.Fps, "frames/s", sequential.Fps, "1 segment x 2 ORT threads"));
+            context.Log($"{caseName}: latent 2 segments x 1 thread, then 1 segment x 2 threads, then geometric (default configuration)");
+            var parallel = await DubAsync(context, work, "parallel", face, models, [.. args, "--engine", "latent", "--parallel", "2", "--threads", "1"], cancellationToken);
+            var sequential = await DubAsync(context, work, "sequential", face, models, [.. args, "--engine", "latent", "--parallel", "1", "--threads", "2"], cancellationToken);
+            var geometric = await DubAsync(context, work, "geometric", face, models, [.. args, "--engine", "geometric", "--parallel", "2", "--threads", "1"], cancellationToken);
+            report.Rows.Add(new BenchRow(caseName, "end to end, latent (probes), 2 segments x 1 ORT thread", parallel.Fps, "frames/s", sequential.Fps, "1 segment x 2 ORT threads"));
+            var target = caseName.Contains("1080p", StringComparison.Ordinal) ? 5 : 25;
+            report.Rows.Add(new BenchRow(caseName, "end to end, geometric engine, 2 segments", geometric.Fps, "frames/s", parallel.Fps,
+                "latent engine (probes), same configuration", $">= {target} frames/s on 2 quiet cores"));
+            if (geometric.StageSeconds.TryGetValue(PipelineStages.Swap, out var warp) && warp > 0)
+                report.Rows.Add(new BenchRow(caseName, "geometric stage swap (mesh warp, colour match, Poisson blend; work)", geometric.Frames / warp, "frames/s"));
             foreach (var stage in PipelineStages.Render.Append(PipelineStages.Stitch))
                 if (parallel.StageSeconds.TryGetValue(stage, out var seconds) && seconds > 0)
                     report.Rows.Add(new BenchRow(caseName, $"stage {stage} (work, all segments)", parallel.Frames / seconds, "frames/s"));
@@ -81,8 +88,8 @@ internal sealed class PipelineBench(string? repoRoot = null) : IBenchArea
         }
 
         context.Log($"memory: {shortSeconds} s and {longSeconds} s clips (self-driven, default configuration)");
-        var small = await DubAsync(context, work, "memory-short", face, models, ["--video", shortClip], cancellationToken, telemetry: false);
-        var large = await DubAsync(context, work, "memory-long", face, models, ["--video", longClip], cancellationToken, telemetry: false);
+        var small = await DubAsync(context, work, "memory-short", face, models, ["--video", shortClip, "--engine", "latent"], cancellationToken, telemetry: false);
+        var large = await DubAsync(context, work, "memory-long", face, models, ["--video", longClip, "--engine", "latent"], cancellationToken, telemetry: false);
         report.Rows.Add(new BenchRow($"{longSeconds} s vs {shortSeconds} s clip ({large.Frames} vs {small.Frames} frames)", "peak resident memory of the dub process",
             large.PeakBytes / 1048576.0, "MiB", small.PeakBytes / 1048576.0, $"{shortSeconds} s clip", "ratio <= 1.2"));
         report.Rows.Add(new BenchRow($"{longSeconds} s clip", "end to end", large.Fps, "frames/s"));

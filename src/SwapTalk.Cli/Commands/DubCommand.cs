@@ -69,6 +69,8 @@ internal static class DubCommand
         var batch = new Option<int>("--batch") { Description = "aligned faces per model run", DefaultValueFactory = _ => 8 };
         var preview = new Option<FileInfo?>("--preview") { Description = "where to write the before/after PNG sheet (default: the output's name + .preview.png)" };
         var noPreview = new Option<bool>("--no-preview") { Description = "write no preview sheet" };
+        var engine = new Option<string>("--engine") { Description = "geometric (no trained weights), latent (the SwapTalk models) or auto (latent for trained exports, else geometric)", DefaultValueFactory = _ => "auto" };
+        engine.AcceptOnlyFromAmong("auto", "geometric", "latent");
         var credit = new Option<string?>("--credit") { Description = "a credit line for the preview sheet (e.g. the target video's licence attribution)" };
         var evaluate = new Option<bool>("--eval") { Description = "evaluate the output afterwards (swaptalk eval against the portrait, the target video and the driving audio); adds it to report.json and writes OUT.eval.png" };
         var storage = FleetCommandOptions.Storage();
@@ -76,7 +78,7 @@ internal static class DubCommand
         var taskHub = FleetCommandOptions.TaskHub();
 
         var command = new Command("dub", "Dub a video: the portrait's face on the target video, lips synced to the driving audio");
-        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, crf, preset, lossless, json, telemetry, parallel, threads, batch, preview, noPreview, credit, evaluate, storage, taskHub })
+        foreach (var o in new Option[] { face, video, audio, models, output, work, segmentFrames, policy, selection, engine, crf, preset, lossless, json, telemetry, parallel, threads, batch, preview, noPreview, credit, evaluate, storage, taskHub })
             command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
@@ -93,6 +95,7 @@ internal static class DubCommand
                     SegmentFrames = parse.GetValue(segmentFrames),
                     LengthPolicy = ParsePolicy(parse.GetValue(policy)!),
                     FaceSelection = FaceSelectors.Parse(parse.GetValue(selection)!),
+                    Engine = ParseEngine(parse.GetValue(engine)!),
                     Quality = new OutputQuality { Crf = parse.GetValue(crf), Preset = parse.GetValue(preset)!, Lossless = parse.GetValue(lossless) },
                 },
             };
@@ -250,6 +253,7 @@ internal static class DubCommand
                 $"SWAPTALK DUB  {result.Result.JobId}",
                 $"PORTRAIT {Path.GetFileName(request.Portrait)}   VIDEO {Path.GetFileName(request.Video)}   AUDIO {(request.Audio is null ? "(THE VIDEO'S OWN)" : Path.GetFileName(request.Audio))}",
                 $"{plan.OutputFrameCount} FRAMES AT {plan.FrameRate} FPS, {plan.Width}X{plan.Height}, {plan.Mode}, {plan.LengthPolicy}",
+                $"ENGINE {Core.Engines.EngineSelection.Name(plan.Engine).ToUpperInvariant()}",
             };
             if (!string.IsNullOrWhiteSpace(settings.Credit)) header.Add(settings.Credit!);
             await DubPreview.WriteAsync(services.Media, plan, request.Portrait, request.Video, result.OutputPath, settings.PreviewPath, header);
@@ -307,6 +311,13 @@ internal static class DubCommand
         stderr.WriteLine($"dub: {message}");
         return BadInput;
     }
+
+    private static DubEngine ParseEngine(string text) => text switch
+    {
+        "geometric" => DubEngine.Geometric,
+        "latent" => DubEngine.Latent,
+        _ => DubEngine.Auto,
+    };
 
     private static LengthPolicy ParsePolicy(string text) => text switch
     {

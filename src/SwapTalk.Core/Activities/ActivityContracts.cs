@@ -51,7 +51,8 @@ public sealed record PlanJobResult(
     int Height,
     double OutputSeconds,
     IReadOnlyList<ModelUse> Models,
-    double Seconds);
+    double Seconds,
+    DubEngine Engine = DubEngine.Latent);
 
 /// <summary>
 /// PrepareSource: detect, align and VQ-encode the portrait once; for self-driven jobs also the lip syncer's fixed
@@ -66,7 +67,8 @@ public sealed record PrepareSourceInput(string JobId, string PortraitBlob, strin
 public sealed record PrepareSourceResult(string SourceLatentBlob, int FacesFound, bool Reused, double Seconds, long? ReferenceFrame = null);
 
 // PrepareAudioFeatures: 16 kHz mono, the audio encoder over the whole track once; store the features.
-public sealed record PrepareAudioFeaturesInput(string JobId, string AudioBlob, string ModelsDir) : IJobScoped;
+/// <param name="Engine">The plan's engine: latent runs the audio encoder; geometric measures the loudness that opens the mouth.</param>
+public sealed record PrepareAudioFeaturesInput(string JobId, string AudioBlob, string ModelsDir, DubEngine Engine = DubEngine.Latent) : IJobScoped;
 
 public sealed record PrepareAudioFeaturesResult(string AudioFeaturesBlob, int FeatureCount, bool Reused, double Seconds);
 

@@ -30,6 +30,9 @@ public sealed record JobReport
     public required string JobId { get; init; }
     public required JobOutcome Outcome { get; init; }
     public JobMode? Mode { get; init; }
+
+    /// <summary>The engine that rendered the faces (auto resolved); null when the job failed before planning.</summary>
+    public DubEngine? Engine { get; init; }
     public required LengthPolicy LengthPolicy { get; init; }
     public required JobInputBlobs Inputs { get; init; }
     public string? OutputBlob { get; init; }

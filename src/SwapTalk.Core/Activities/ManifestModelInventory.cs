@@ -39,6 +39,7 @@ public sealed class ManifestModelInventory(Func<string, ModelManifest> manifestF
         }
 
         var missing = new List<JobInputError>();
+        var missingStages = new List<JobInputError>();
         var uses = new List<ModelUse>();
         foreach (var spec in manifest.Models)
         {
@@ -46,14 +47,14 @@ public sealed class ManifestModelInventory(Func<string, ModelManifest> manifestF
             if (!File.Exists(path))
             {
                 if (!spec.Optional)
-                    missing.Add(new JobInputError("models", $"'{modelsDir}' has no {spec.File} ({spec.Stage}); run `swaptalk models probe {modelsDir}` for probe models, or add the trained export"));
+                    (Engines.EngineSelection.SwapTalkStages.Contains(spec.Stage) ? missingStages : missing).Add(new JobInputError("models", $"'{modelsDir}' has no {spec.File} ({spec.Stage}); run `swaptalk models probe {modelsDir}` for probe models, or add the trained export"));
                 continue;
             }
             var (hash, probe) = await DescribeFileAsync(path, cancellationToken);
             uses.Add(new ModelUse(spec.Stage, spec.File, hash, probe));
         }
         if (missing.Count > 0) throw new BadInputException(missing);
-        return new ModelInventory(uses, Layout(manifest.LipSyncWindow));
+        return new ModelInventory(uses, Layout(manifest.LipSyncWindow), missingStages);
     }
 
     /// <summary>The planner's view of the lip syncer's window: the frame's own feature has Center features before it and Length - Center - 1 after.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using SwapTalk.Core.Engines.Geometric;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Stages;
@@ -28,6 +29,8 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
+        var plan = input.PlanBlob is null ? null : await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: cancellationToken);
+        if (plan is { Engine: DubEngine.Geometric }) return await PrepareGeometricAsync(input, plan, watch, cancellationToken);
         var name = BlobNames.SourceLatent(input.JobId);
         var produced = await store.ProduceOnceAsync(name, async (PendingBlob pending, CancellationToken ct) =>
         {
@@ -38,8 +41,7 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
                 face = await new PortraitStage(models).EncodeAsync(portrait.LocalPath, input.FaceSelection, clock, ct);
 
             ReferenceFace? reference = null;
-            if (input.PlanBlob is not null && input.VideoBlob is not null
-                && (await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct)).Mode == JobMode.SelfDriven)
+            if (plan is not null && input.VideoBlob is not null && plan.Mode == JobMode.SelfDriven)
             {
                 await using var video = await store.GetLocalFileAsync(input.VideoBlob, ct);
                 Media.MediaInfo info;
@@ -61,6 +63,44 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
             watch.Elapsed.TotalSeconds,
             meta.TryGetValue(PreparedMetadata.ReferenceFrame, out var r) ? long.Parse(r, CultureInfo.InvariantCulture) : null);
     }
+
+    /// <summary>
+    /// The geometric engine's source (work/source-face.bin): the portrait checked and cut to its face, and for
+    /// cross-driven jobs the mouth bank from the target video.
+    /// </summary>
+    private async Task<PrepareSourceResult> PrepareGeometricAsync(PrepareSourceInput input, JobPlan plan, Stopwatch watch, CancellationToken cancellationToken)
+    {
+        var store = services.Store;
+        var name = BlobNames.SourceFace(input.JobId);
+        var produced = await store.ProduceOnceAsync(name, async (PendingBlob pending, CancellationToken ct) =>
+        {
+            var models = services.Models(services.ModelsFor(input.ModelsDir));
+            var clock = new StageClock(input.JobId);
+            await using var portrait = await store.GetLocalFileAsync(input.PortraitBlob, ct);
+            LocalBlobFile? video = null;
+            try
+            {
+                Media.MediaInfo? info = null;
+                if (plan.Mode == JobMode.CrossDriven && input.VideoBlob is not null)
+                {
+                    video = await store.GetLocalFileAsync(input.VideoBlob, ct);
+                    using (clock.Measure(PipelineStages.Probe))
+                        info = await services.ProbeVideoAsync(video.LocalPath, ct);
+                }
+                using var source = await new GeometricSourceStage(services.Media, models).PrepareAsync(portrait.LocalPath, input.FaceSelection, info, clock, ct);
+                await using (var file = new FileStream(pending.LocalPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+                    await source.WriteAsync(file, ct);
+                pending.Metadata[PreparedMetadata.FacesFound] = source.FacesFound.ToString(CultureInfo.InvariantCulture);
+            }
+            finally
+            {
+                if (video is not null) await video.DisposeAsync();
+            }
+        }, new BlobWriteOptions { ContentType = "application/octet-stream" },
+            reuseIf: p => p.Metadata.ContainsKey(PreparedMetadata.FacesFound), cancellationToken);
+        return new PrepareSourceResult(name, int.Parse(produced.Properties.Metadata[PreparedMetadata.FacesFound], CultureInfo.InvariantCulture),
+            produced.Reused, watch.Elapsed.TotalSeconds);
+    }
 }
 
 /// <summary>PrepareAudioFeatures: the driving audio's speech features over the whole track, once (work/audio-features.bin).</summary>
@@ -77,8 +117,10 @@ public sealed class PrepareAudioFeaturesActivity(PipelineServices services) : IA
             var clock = new StageClock(input.JobId);
             AudioFeatureSummary summary;
             await using (var audio = await store.GetLocalFileAsync(input.AudioBlob, ct))
-                summary = await new AudioFeatureStage(services.Media.Tools, models.Latent, services.Options.AudioChunking)
-                    .ExtractAsync(audio.LocalPath, pending.LocalPath, clock, ct);
+                summary = input.Engine == DubEngine.Geometric
+                    ? await new MouthDriveStage(services.Media.Tools, models.Catalog.Manifest.LipSyncWindow).ExtractAsync(audio.LocalPath, pending.LocalPath, clock, ct)
+                    : await new AudioFeatureStage(services.Media.Tools, models.Latent, services.Options.AudioChunking)
+                        .ExtractAsync(audio.LocalPath, pending.LocalPath, clock, ct);
             pending.Metadata[PreparedMetadata.FeatureCount] = summary.FeatureCount.ToString(CultureInfo.InvariantCulture);
         }, new BlobWriteOptions { ContentType = "application/octet-stream" },
             reuseIf: p => p.Metadata.ContainsKey(PreparedMetadata.FeatureCount), cancellationToken);
@@ -108,17 +150,21 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
         {
             var models = services.Models(services.ModelsFor(input.ModelsDir));
             var clock = new StageClock(input.JobId, input.SegmentIndex);
-            SourceLatents latents;
+            // The plan's engine decides what the source blob holds: the portrait's latent, or its face for the geometric warp.
+            SourceLatents? latents = null;
+            GeometricSource? geometric = null;
             await using (var stream = await store.OpenReadAsync(input.SourceLatentBlob, ct))
-                latents = await SourceLatents.ReadAsync(stream, input.SourceLatentBlob, ct);
-            var audio = await ReadAudioAsync(plan, segment, models.Latent.Window, input.AudioFeaturesBlob, ct);
+                if (plan.Engine == DubEngine.Geometric) geometric = await GeometricSource.ReadAsync(stream, input.SourceLatentBlob, ct);
+                else latents = await SourceLatents.ReadAsync(stream, input.SourceLatentBlob, ct);
+            using var geometricOwner = geometric;
+            var audio = await ReadAudioAsync(plan, segment, models.Catalog.Manifest.LipSyncWindow, input.AudioFeaturesBlob, ct);
 
             await using var video = await store.GetLocalFileAsync(input.VideoBlob, ct);
             Media.MediaInfo info;
             using (clock.Measure(PipelineStages.Probe))
                 info = await services.ProbeVideoAsync(video.LocalPath, ct);
             var encoding = plan.Quality.Lossless ? VideoEncoding.Lossless : VideoEncoding.H264(plan.Quality.Crf, plan.Quality.Preset);
-            var job = new SegmentRenderJob(input.JobId, plan, segment, info, latents, audio, input.FaceSelection, encoding);
+            var job = new SegmentRenderJob(input.JobId, plan, segment, info, latents, audio, input.FaceSelection, encoding, geometric);
             var renderer = new SegmentRenderer(services.Media, models,
                 new RenderOptions { BatchSize = services.Options.BatchSize, ScratchDirectory = services.Options.ScratchDirectory });
             var rendered = await renderer.RenderAsync(job, pending.LocalPath, clock, ct);

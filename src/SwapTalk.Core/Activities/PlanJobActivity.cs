@@ -5,8 +5,12 @@ using SwapTalk.Core.Telemetry;
 
 namespace SwapTalk.Core.Activities;
 
-/// <summary>The model files a job uses, with their hashes, and the audio feature layout they imply.</summary>
-public sealed record ModelInventory(IReadOnlyList<ModelUse> Models, AudioFeatureLayout AudioFeatures);
+/// <summary>
+/// The model files a job uses, with their hashes, and the audio feature layout they imply. <paramref name="MissingStages"/>:
+/// SwapTalk stage models (vq_encoder .. vq_decoder) the folder lacks, each as the problem to report if the latent engine
+/// is asked for (the geometric engine runs without them).
+/// </summary>
+public sealed record ModelInventory(IReadOnlyList<ModelUse> Models, AudioFeatureLayout AudioFeatures, IReadOnlyList<JobInputError>? MissingStages = null);
 
 /// <summary>Describes a models folder. The model manifest code implements it with the manifest's metadata.</summary>
 public interface IModelInventory
@@ -78,11 +82,12 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
         if (problems.Count > 0) throw new BadInputException(problems);
 
         var inventory = await models.DescribeAsync(input.ModelsDir, cancellationToken);
-        var plan = JobPlanner.Plan(video!, audio?.DurationSeconds, input.Options, inventory.AudioFeatures);
+        var engine = Engines.EngineSelection.Resolve(input.Options.Engine, inventory);
+        var plan = JobPlanner.Plan(video!, audio?.DurationSeconds, input.Options, inventory.AudioFeatures) with { Engine = engine };
         var planBlob = BlobNames.Plan(input.JobId);
         await store.WriteJsonAsync(planBlob, plan, cancellationToken: cancellationToken);
         return new PlanJobResult(planBlob, plan.Mode, plan.OutputFrameCount, plan.Segments.Count, plan.FrameRate, plan.Width, plan.Height,
-            plan.OutputDuration.TotalSeconds, inventory.Models, watch.Elapsed.TotalSeconds);
+            plan.OutputDuration.TotalSeconds, inventory.Models, watch.Elapsed.TotalSeconds, engine);
     }
 }
 

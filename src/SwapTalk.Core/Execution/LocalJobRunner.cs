@@ -43,6 +43,7 @@ public sealed class LocalJobRunner(
         var videoHash = await JobIds.HashFileAsync(request.Video, cancellationToken);
         var audioHash = request.Audio is null ? null : await JobIds.HashFileAsync(request.Audio, cancellationToken);
         var inventory = await _models.DescribeAsync(request.Models, cancellationToken);
+        Engines.EngineSelection.Resolve(request.Options.Engine, inventory); // latent without its models fails here, up front
         var modelsFingerprint = string.Join(",", inventory.Models.Select(m => $"{m.File}={m.Sha256}"));
         var jobId = JobIds.FromContent(portraitHash, videoHash, audioHash, modelsFingerprint, request.Options);
 

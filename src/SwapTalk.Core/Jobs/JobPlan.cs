@@ -94,6 +94,9 @@ public sealed record JobPlan
     /// <summary>How segments and the output are encoded (the job's option, kept with the plan every segment reads).</summary>
     public OutputQuality Quality { get; init; } = new();
 
+    /// <summary>The engine that renders every segment (auto already resolved to geometric or latent by PlanJob).</summary>
+    public DubEngine Engine { get; init; } = DubEngine.Latent;
+
     [JsonIgnore] public FrameMapping Mapping => new(FrameRule, SourceFrameCount);
     [JsonIgnore] public TimeSpan OutputDuration => FrameRate.FrameTime(OutputFrameCount);
 

@@ -36,6 +36,20 @@ public enum FaceSelection
 }
 
 /// <summary>
+/// Which engine renders the faces. Latent: the SwapTalk models (VQ encode, swap, lip sync, decode) from the models
+/// folder. Geometric: no trained weights: the portrait's face warped onto each frame's landmarks through a triangle
+/// mesh, colour-matched and seamlessly cloned, the mouth re-timed to the driving audio. Auto: latent when the folder
+/// holds trained exports of the five SwapTalk stages, geometric when they are probe models or absent.
+/// </summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DubEngine>))]
+public enum DubEngine
+{
+    [JsonStringEnumMemberName("auto")] Auto,
+    [JsonStringEnumMemberName("geometric")] Geometric,
+    [JsonStringEnumMemberName("latent")] Latent,
+}
+
+/// <summary>
 /// How the output is encoded. Default: H.264 (libx264 CRF and preset) segments joined by stream copy into an MP4
 /// with AAC audio. <see cref="Lossless"/>: FFV1 segments and a Matroska (.mkv) output that decodes to exactly the
 /// frames rendered (for verification, resume checks and further editing; large files).
@@ -64,6 +78,9 @@ public sealed record JobOptions
     public LengthPolicy LengthPolicy { get; init; } = LengthPolicy.PingPong;
     public FaceSelection FaceSelection { get; init; } = FaceSelection.Largest;
     public OutputQuality Quality { get; init; } = new();
+
+    /// <summary>The render engine; auto picks latent for trained exports, geometric for probes or no stage models.</summary>
+    public DubEngine Engine { get; init; } = DubEngine.Auto;
 
     /// <summary>
     /// Source frames read on each side of a segment so the face-track smoother sees the same neighbourhood at a

@@ -256,6 +256,8 @@ public sealed class JobValidator(JobLimits? limits = null, IJobInputInspector? i
             errors.Add(new("options.segmentsPerBatch", $"{options.SegmentsPerBatch} is out of range; use 1..{l.MaxSegmentsPerBatch}"));
         if (!Enum.IsDefined(options.LengthPolicy))
             errors.Add(new("options.lengthPolicy", $"{(int)options.LengthPolicy} is not a length policy; use ping-pong, freeze or trim"));
+        if (!Enum.IsDefined(options.Engine))
+            errors.Add(new("options.engine", $"{(int)options.Engine} is not an engine; use auto, geometric or latent"));
         if (!Enum.IsDefined(options.FaceSelection))
             errors.Add(new("options.faceSelection", $"{(int)options.FaceSelection} is not a face selection; use largest, most-central or most-confident"));
         if (options.Quality is null)

@@ -19,41 +19,59 @@ public sealed class PipelineModels : IDisposable
     private readonly InferenceSession _detector;
     private readonly InferenceSession _landmarker;
     private readonly ConcurrentDictionary<FaceSelection, FaceTracker> _trackers = new();
+    private readonly Lazy<LatentModels> _latent;
 
-    private PipelineModels(ModelCatalog catalog, InferenceSession detector, InferenceSession landmarker, LatentModels latent, FaceMask mask)
+    private PipelineModels(ModelCatalog catalog, InferenceSession detector, InferenceSession landmarker, Lazy<LatentModels> latent, FaceMask mask)
     {
         Catalog = catalog;
         _detector = detector;
         _landmarker = landmarker;
-        Latent = latent;
+        _latent = latent;
         Mask = mask;
         Landmarks = new FaceLandmarker68(landmarker);
         Portraits = new YuNetDetector(detector, new YuNetOptions { ScoreThreshold = 0.6f, MaxSide = 640, MaxBatch = 1 });
     }
 
-    /// <summary>Opens every model the pipeline needs, each checked against the manifest (a mismatch names the model and the problem).</summary>
+    /// <summary>
+    /// Opens the face models every engine needs, each checked against the manifest (a mismatch names the model and the
+    /// problem); the five SwapTalk models are opened on first use of <see cref="Latent"/>, so the geometric engine runs
+    /// from a folder without them.
+    /// </summary>
     public static PipelineModels Open(ModelCatalog catalog, FaceMaskOptions? mask = null)
     {
         InferenceSession? detector = null, landmarker = null;
-        LatentModels? latent = null;
         try
         {
             detector = TrackerModels.OpenDetector(catalog);
             landmarker = TrackerModels.OpenLandmarker(catalog); // opened so ORT can fold its weights (see there)
-            latent = LatentModels.Open(catalog);
+            var latent = new Lazy<LatentModels>(() => OpenLatent(catalog), LazyThreadSafetyMode.ExecutionAndPublication);
             return new PipelineModels(catalog, detector, landmarker, latent, FaceMask.Build(mask ?? FaceMaskOptions.WholeFace, catalog.Manifest.Latent.ImageSize));
         }
         catch
         {
-            latent?.Dispose();
             landmarker?.Dispose();
             detector?.Dispose();
             throw;
         }
     }
 
+    private static LatentModels OpenLatent(ModelCatalog catalog)
+    {
+        try
+        {
+            return LatentModels.Open(catalog);
+        }
+        catch (Exception e) when (e is ModelContractException or NotSupportedException or FileNotFoundException)
+        {
+            throw new BadInputException("models", e.Message);
+        }
+    }
+
     public ModelCatalog Catalog { get; }
-    public LatentModels Latent { get; }
+
+    /// <summary>The five SwapTalk models (the latent engine), opened on first use.</summary>
+    /// <exception cref="BadInputException">A stage model is missing or does not match its contract.</exception>
+    public LatentModels Latent => _latent.Value;
 
     /// <summary>The whole-face blend mask (the swap changes the whole face, not only the mouth).</summary>
     public FaceMask Mask { get; }
@@ -70,7 +88,7 @@ public sealed class PipelineModels : IDisposable
     public void Dispose()
     {
         foreach (var t in _trackers.Values) t.Dispose();
-        Latent.Dispose();
+        if (_latent.IsValueCreated) _latent.Value.Dispose();
         Mask.Dispose();
         _landmarker.Dispose();
         _detector.Dispose();

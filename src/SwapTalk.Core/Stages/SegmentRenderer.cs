@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SwapTalk.Core.Engines.Geometric;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
@@ -14,16 +15,21 @@ public sealed record SegmentAudio(float[] Rows, long First, long TrackFeatures, 
     public long Count => Rows.Length / Dim;
 }
 
-/// <summary>Everything one segment's render needs, already loaded.</summary>
+/// <summary>
+/// Everything one segment's render needs, already loaded. The engine: <paramref name="Geometric"/> set renders with the
+/// geometric engine (portrait warp, mouth re-timed to <paramref name="Audio"/>'s loudness rows), else the latent
+/// engine with <paramref name="Latents"/>.
+/// </summary>
 public sealed record SegmentRenderJob(
     string JobId,
     JobPlan Plan,
     SegmentSpec Segment,
     MediaInfo Video,
-    SourceLatents Latents,
+    SourceLatents? Latents,
     SegmentAudio Audio,
     FaceSelection Selection,
-    VideoEncoding Encoding);
+    VideoEncoding Encoding,
+    GeometricSource? Geometric = null);
 
 /// <summary>What a segment's render produced.</summary>
 public sealed record RenderedSegment(int Frames, int FramesWithFace, FrameRange Read, bool Spilled, IReadOnlyList<StageTime> Stages);
@@ -120,7 +126,8 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
 
         // Pass 2: render in batches, write in output order.
         ISourceFrames source = spill is not null ? spill : new StreamedSourceFrames(media, job.Video, segment.Source, clock);
-        var latent = models.Latent;
+        var geometric = job.Geometric is { } g ? new GeometricFaceRenderer(g) : null;
+        var latent = geometric is null ? models.Latent : null;
         var batch = Math.Max(1, _options.BatchSize);
         var frameCount = segment.FrameCount;
         var withFace = 0;
@@ -130,9 +137,9 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         {
             var frameBuffers = new PixelBuffer[Math.Min(batch, frameCount)];
             for (var b = 0; b < frameBuffers.Length; b++) buffers.Add(frameBuffers[b] = new PixelBuffer(video.Width, video.Height, ColorOrder.Bgr, pooled: true));
-            var crops = new PixelBuffer[frameBuffers.Length];
-            for (var b = 0; b < crops.Length; b++) buffers.Add(crops[b] = new PixelBuffer(latent.ImageSize, latent.ImageSize, ColorOrder.Bgr, pooled: true));
-            var batchState = new BatchTensors(latent, crops.Length);
+            var crops = new PixelBuffer[latent is null ? 0 : frameBuffers.Length];
+            for (var b = 0; b < crops.Length; b++) buffers.Add(crops[b] = new PixelBuffer(latent!.ImageSize, latent.ImageSize, ColorOrder.Bgr, pooled: true));
+            var batchState = latent is null ? null : new BatchTensors(latent, crops.Length);
             tensors = batchState;
 
             var opening = Stopwatch.GetTimestamp();
@@ -151,7 +158,11 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
                     var t = track[sourceIndex];
                     if (t.HasFace) faces.Add((j, first + j, t));
                 }
-                if (faces.Count > 0) RenderFaces(job, faces, frameBuffers, crops, batchState, clock);
+                if (faces.Count > 0)
+                {
+                    if (geometric is not null) RenderGeometric(job, geometric, faces, frameBuffers, clock);
+                    else RenderFaces(job, faces, frameBuffers, crops, batchState!, clock);
+                }
                 withFace += faces.Count;
                 for (var j = 0; j < count; j++)
                 {
@@ -174,6 +185,25 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         return new RenderedSegment(frameCount, withFace, read, spill is not null, clock.Totals());
     }
 
+    /// <summary>
+    /// The geometric engine on one batch (frames changed in place): cross-driven, each face's mouth opens by its output
+    /// frame's loudness; self-driven, the target's own mouth motion stays.
+    /// </summary>
+    private void RenderGeometric(SegmentRenderJob job, GeometricFaceRenderer renderer, List<(int Slot, int Output, FaceTrackFrame Track)> faces,
+        PixelBuffer[] frames, StageClock clock)
+    {
+        var window = models.Catalog.Manifest.LipSyncWindow;
+        var crossDriven = job.Plan.Mode == JobMode.CrossDriven;
+        if (crossDriven && job.Audio.Dim != MouthDriveStage.Dim)
+            throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness)");
+        using (clock.Measure(PipelineStages.Swap, faces.Count))
+            foreach (var (slot, output, track) in faces)
+            {
+                float? opening = crossDriven ? MouthDriveStage.Opening(job.Audio, window, job.Plan.FrameRate, output) : null;
+                renderer.Render(frames[slot], track.Landmarks!, opening);
+            }
+    }
+
     /// <summary>Align, encode, swap, sync, decode and paste the faces of one batch (frames changed in place).</summary>
     private void RenderFaces(SegmentRenderJob job, List<(int Slot, int Output, FaceTrackFrame Track)> faces, PixelBuffer[] frames,
         PixelBuffer[] crops, BatchTensors tensors, StageClock clock)
@@ -191,12 +221,12 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
             latent.Encode(used, tensors.Images, tensors.Targets.Span[..(n * lv)]);
 
         using (clock.Measure(PipelineStages.Swap, n))
-            latent.Swap(job.Latents.Source, tensors.Targets, n, tensors.Swapped.Span[..(n * lv)], tensors.Sources);
+            latent.Swap(job.Latents!.Source, tensors.Targets, n, tensors.Swapped.Span[..(n * lv)], tensors.Sources);
 
         using (clock.Measure(PipelineStages.Sync, n))
         {
             // Reference (paper): cross-driven, the swapped target itself; self-driven, the clip's swapped first face.
-            var reference = job.Plan.Mode == JobMode.SelfDriven ? job.Latents.Reference : null;
+            var reference = job.Plan.Mode == JobMode.SelfDriven ? job.Latents!.Reference : null;
             for (var m = 0; m < n; m++)
             {
                 var slice = tensors.References.Span.Slice(m * lv, lv);

@@ -69,7 +69,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             var sourceTask = context.CallActivityAsync<PrepareSourceResult>(ActivityNames.PrepareSource,
                 new PrepareSourceInput(jobId, input.Inputs.Portrait, input.ModelsDir, input.Options.FaceSelection, input.Inputs.Video, plan.PlanBlob), activity);
             var audioTask = context.CallActivityAsync<PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures,
-                new PrepareAudioFeaturesInput(jobId, input.Inputs.DrivingAudio, input.ModelsDir), activity);
+                new PrepareAudioFeaturesInput(jobId, input.Inputs.DrivingAudio, input.ModelsDir, plan.Engine), activity);
             await Task.WhenAll(sourceTask, audioTask);
             source = await sourceTask;
             var audio = await audioTask;
@@ -159,6 +159,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             JobId = input.JobId,
             Outcome = outcome,
             Mode = plan?.Mode,
+            Engine = plan?.Engine,
             LengthPolicy = input.Options.LengthPolicy,
             Inputs = input.Inputs,
             OutputBlob = outputBlob,
@@ -196,7 +197,9 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
         var notes = new List<string>();
         if (source is { FacesFound: > 1 })
             notes.Add($"the portrait shows {source.FacesFound} faces; the one the face selection picks was used");
-        if (plan is not null && plan.Models.Any(m => m.Probe))
+        if (plan is { Engine: DubEngine.Geometric })
+            notes.Add("geometric engine: the portrait's face warped onto each frame's landmarks (no trained weights); the SwapTalk stage models were not used");
+        else if (plan is not null && plan.Models.Any(m => m.Probe))
             notes.Add($"probe models ({string.Join(", ", plan.Models.Where(m => m.Probe).Select(m => m.Name))}): the output shows the data flow, not a trained face swap or lip sync");
         return notes.ToArray();
     }

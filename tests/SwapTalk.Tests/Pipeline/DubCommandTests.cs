@@ -21,7 +21,7 @@ public sealed class DubCommandTests
     private static async Task<string[]> Args(string output, params string[] extra) =>
     [
         "dub", "--face", Portrait, "--video", await ShortClipAsync(), "--audio", await SilenceAsync(1), "--models", await ModelsAsync(),
-        "--out", output, "--preset", "ultrafast", .. extra,
+        "--out", output, "--preset", "ultrafast", "--engine", "latent", .. extra, // the data flow of the probe models
     ];
 
     [Fact]

@@ -139,10 +139,15 @@ public sealed class InputValidationTests
         var partial = Directory.CreateDirectory(Path.Combine(Dir, $"models-{Guid.NewGuid():N}")).FullName;
         foreach (var file in Directory.EnumerateFiles(await ModelsAsync()).Where(f => !f.EndsWith("lip_syncer.onnx")))
             File.Copy(file, Path.Combine(partial, Path.GetFileName(file)));
-        var describe = () => PipelineActivities.Inventory(SharedServices).DescribeAsync(partial, Ct);
-        (await describe.Should().ThrowAsync<BadInputException>()).Which.Errors.Should().ContainSingle()
+        // The geometric engine runs without the SwapTalk stage models, so the inventory lists what is missing and the
+        // latent engine (asked for, or opened) refuses it, naming the file.
+        var inventory = await PipelineActivities.Inventory(SharedServices).DescribeAsync(partial, Ct);
+        inventory.MissingStages.Should().ContainSingle()
             .Which.Message.Should().Contain("has no lip_syncer.onnx (lip_syncer)").And.Contain("swaptalk models probe");
-        var open = () => SharedServices.Models(partial);
+        var resolve = () => Core.Engines.EngineSelection.Resolve(DubEngine.Latent, inventory);
+        resolve.Should().Throw<BadInputException>().Which.Errors.Should().ContainSingle().Which.Message.Should().Contain("lip_syncer.onnx");
+        Core.Engines.EngineSelection.Resolve(DubEngine.Auto, inventory).Should().Be(DubEngine.Geometric);
+        var open = () => SharedServices.Models(partial).Latent;
         open.Should().Throw<BadInputException>().WithMessage("*models*lip_syncer*");
     }
 

@@ -144,6 +144,10 @@ public static class PipelineData
         return Task.CompletedTask;
     });
 
+    /// <summary>
+    /// A request over these inputs. The data-flow tests run the latent engine with probe models (whose known maths they
+    /// check), so an options object that leaves the engine on auto (which would pick geometric for probes) gets latent.
+    /// </summary>
     public static JobRequest Request(string video, string? audio, string models, JobOptions options, string? portrait = null, string? output = null) => new()
     {
         Portrait = portrait ?? Portrait,
@@ -151,12 +155,12 @@ public static class PipelineData
         Audio = audio,
         Models = models,
         Output = output,
-        Options = options,
+        Options = options.Engine == DubEngine.Auto ? options with { Engine = DubEngine.Latent } : options,
     };
 
     /// <summary>Lossless options with small segments (seams to test) and the job's default context.</summary>
     public static JobOptions Lossless(int segmentFrames, LengthPolicy policy = LengthPolicy.PingPong) =>
-        new() { SegmentFrames = segmentFrames, LengthPolicy = policy, Quality = new OutputQuality { Lossless = true } };
+        new() { SegmentFrames = segmentFrames, LengthPolicy = policy, Quality = new OutputQuality { Lossless = true }, Engine = DubEngine.Latent };
 
     /// <summary>A dub several tests share, run once per test run under <paramref name="key"/>.</summary>
     public static Task<DubRun> Shared(string key, Func<Task<JobRequest>> request) =>

@@ -1,0 +1,217 @@
+using System.Numerics;
+using OpenCvSharp;
+
+namespace SwapTalk.Core.Engines.Geometric;
+
+/// <summary>
+/// The points the geometric engine warps by: the 68 iBUG landmarks plus <see cref="ForeheadPoints"/> points above
+/// the brows (the landmarker stops at the brows, so without them the forehead would keep the target's skin in a hard
+/// line). Every face, portrait or frame, gets the same construction, so one triangulation fits all.
+/// </summary>
+public static class MeshPoints
+{
+    public const int Landmarks = 68;
+    public const int ForeheadPoints = 5;
+    public const int Count = Landmarks + ForeheadPoints;
+
+    // Brow points the forehead points sit above (outer ends, middles, centre).
+    private static readonly int[] ForeheadBase = [17, 19, 27, 24, 26];
+
+    /// <summary>The 68 landmarks plus the forehead points: brow points raised by a share of the eye-to-mouth distance.</summary>
+    public static Vector2[] Of(ReadOnlySpan<Vector2> landmarks)
+    {
+        if (landmarks.Length != Landmarks) throw new ArgumentException($"expected {Landmarks} landmarks, got {landmarks.Length}", nameof(landmarks));
+        var points = new Vector2[Count];
+        landmarks.CopyTo(points);
+        var up = FaceGeometry.EyeCentre(landmarks) - FaceGeometry.MouthCentre(landmarks);
+        for (var i = 0; i < ForeheadPoints; i++)
+        {
+            var b = ForeheadBase[i];
+            // The bridge (27) sits low between the eyes: raise it to the brow line first.
+            var basePoint = b == 27 ? (landmarks[21] + landmarks[22]) / 2 : landmarks[b];
+            var lift = i is 0 or 4 ? 0.10f : 0.16f;
+            points[Landmarks + i] = basePoint + up * lift;
+        }
+        return points;
+    }
+
+    /// <summary>The face's outline for masks: jaw 0..16, then the forehead points right to left.</summary>
+    public static int[] Outline { get; } = [.. Enumerable.Range(0, 17), Landmarks + 4, Landmarks + 3, Landmarks + 2, Landmarks + 1, Landmarks];
+}
+
+/// <summary>Measures on the 68 iBUG points.</summary>
+public static class FaceGeometry
+{
+    public static Vector2 Mean(ReadOnlySpan<Vector2> points, int first, int count)
+    {
+        var sum = Vector2.Zero;
+        for (var i = first; i < first + count; i++) sum += points[i];
+        return sum / count;
+    }
+
+    public static Vector2 LeftEye(ReadOnlySpan<Vector2> l) => Mean(l, 36, 6);
+    public static Vector2 RightEye(ReadOnlySpan<Vector2> l) => Mean(l, 42, 6);
+    public static Vector2 EyeCentre(ReadOnlySpan<Vector2> l) => (LeftEye(l) + RightEye(l)) / 2;
+    public static Vector2 MouthCentre(ReadOnlySpan<Vector2> l) => (l[48] + l[54]) / 2;
+
+    /// <summary>Distance between the eye centres: the face's scale.</summary>
+    public static float EyeDistance(ReadOnlySpan<Vector2> l) => Vector2.Distance(LeftEye(l), RightEye(l));
+
+    /// <summary>Unit vector pointing down the face (eyes to mouth).</summary>
+    public static Vector2 Down(ReadOnlySpan<Vector2> l) => Vector2.Normalize(MouthCentre(l) - EyeCentre(l));
+
+    /// <summary>The inner-lip gap along the face's down axis (pairs 61-67, 62-66, 63-65), in pixels; 0 for closed lips.</summary>
+    public static float MouthOpening(ReadOnlySpan<Vector2> l)
+    {
+        var down = Down(l);
+        var gap = Vector2.Dot(l[67] - l[61], down) + Vector2.Dot(l[66] - l[62], down) + Vector2.Dot(l[65] - l[63], down);
+        return Math.Max(0, gap / 3);
+    }
+
+    /// <summary>The mouth opening as a share of the eye distance (scale-free).</summary>
+    public static float RelativeMouthOpening(ReadOnlySpan<Vector2> l) => MouthOpening(l) / Math.Max(1e-3f, EyeDistance(l));
+
+    /// <summary>Eye aspect ratio (lid gap over eye width), mean of both eyes: about 0.3 open, under 0.15 closed.</summary>
+    public static float EyeOpenness(ReadOnlySpan<Vector2> l)
+    {
+        static float One(ReadOnlySpan<Vector2> l, int o) =>
+            (Vector2.Distance(l[o + 1], l[o + 5]) + Vector2.Distance(l[o + 2], l[o + 4])) / (2 * Math.Max(1e-3f, Vector2.Distance(l[o], l[o + 3])));
+        return (One(l, 36) + One(l, 42)) / 2;
+    }
+
+    /// <summary>
+    /// How frontal the face is: the nose tip's distance to the two jaw ends along the eye line, smaller over larger
+    /// (1 frontal, under about 0.35 a profile: one cheek is hidden behind the nose).
+    /// </summary>
+    public static float Frontality(ReadOnlySpan<Vector2> l)
+    {
+        var axis = Vector2.Normalize(RightEye(l) - LeftEye(l));
+        var left = Math.Abs(Vector2.Dot(l[30] - l[0], axis));
+        var right = Math.Abs(Vector2.Dot(l[16] - l[30], axis));
+        return Math.Min(left, right) / Math.Max(1e-3f, Math.Max(left, right));
+    }
+}
+
+/// <summary>
+/// A fixed triangulation of the mesh points (Delaunay, computed once on the portrait with its lips held apart so the
+/// mouth's triangles are well shaped) and the piecewise-affine warp through it: each triangle's pixels move by the
+/// affine map of its three corners.
+/// </summary>
+public sealed class FaceMesh
+{
+    private FaceMesh(int[] triangles) => Triangles = triangles;
+
+    /// <summary>Triangles as index triples into the mesh points (length a multiple of 3).</summary>
+    public int[] Triangles { get; }
+
+    public int TriangleCount => Triangles.Length / 3;
+
+    /// <summary>Delaunay triangulation (OpenCV's Subdiv2D) of the points, as indices.</summary>
+    public static FaceMesh Triangulate(IReadOnlyList<Vector2> points)
+    {
+        var minX = points.Min(p => p.X) - 10;
+        var minY = points.Min(p => p.Y) - 10;
+        var maxX = points.Max(p => p.X) + 10;
+        var maxY = points.Max(p => p.Y) + 10;
+        using var subdiv = new Subdiv2D(new Rect((int)Math.Floor(minX), (int)Math.Floor(minY), (int)Math.Ceiling(maxX - minX) + 1, (int)Math.Ceiling(maxY - minY) + 1));
+        foreach (var p in points) subdiv.Insert(new Point2f(p.X, p.Y));
+        var triangles = new List<int>();
+        foreach (var t in subdiv.GetTriangleList())
+        {
+            var a = Nearest(points, t.Item0, t.Item1);
+            var b = Nearest(points, t.Item2, t.Item3);
+            var c = Nearest(points, t.Item4, t.Item5);
+            if (a < 0 || b < 0 || c < 0 || a == b || b == c || a == c) continue; // a corner of Subdiv2D's outer triangle
+            triangles.AddRange([a, b, c]);
+        }
+        return new FaceMesh([.. triangles]);
+    }
+
+    /// <summary>The face's mesh: the points of <paramref name="landmarks"/> with the inner lips held apart before triangulating.</summary>
+    public static FaceMesh ForFace(ReadOnlySpan<Vector2> landmarks)
+    {
+        var opened = landmarks.ToArray();
+        var down = FaceGeometry.Down(landmarks);
+        var lift = 0.12f * FaceGeometry.EyeDistance(landmarks);
+        foreach (var i in new[] { 61, 62, 63 }) opened[i] -= down * lift;
+        foreach (var i in new[] { 65, 66, 67 }) opened[i] += down * lift;
+        return Triangulate(MeshPoints.Of(opened));
+    }
+
+    /// <summary>A polygon of <paramref name="corners"/> points fanned from a centre point (index <paramref name="corners"/>).</summary>
+    public static FaceMesh Fan(int corners)
+    {
+        var triangles = new int[3 * corners];
+        for (var i = 0; i < corners; i++) (triangles[3 * i], triangles[3 * i + 1], triangles[3 * i + 2]) = (i, (i + 1) % corners, corners);
+        return new FaceMesh(triangles);
+    }
+
+    private static int Nearest(IReadOnlyList<Vector2> points, float x, float y)
+    {
+        for (var i = 0; i < points.Count; i++)
+            if (Math.Abs(points[i].X - x) < 0.01f && Math.Abs(points[i].Y - y) < 0.01f) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// Warps <paramref name="source"/> (points <paramref name="from"/>) onto <paramref name="target"/> (points
+    /// <paramref name="to"/>, in the target's pixel coordinates), triangle by triangle; pixels outside every drawn
+    /// triangle keep what the target held. <paramref name="skip"/>: triangles not to draw. One dense map is rasterised
+    /// (each target pixel's source position by its triangle's barycentric coordinates) and applied with one
+    /// Cv2.Remap: measured here about 4x faster than a WarpAffine per triangle, and the same result on every run.
+    /// </summary>
+    public void Warp(Mat source, ReadOnlySpan<Vector2> from, Mat target, ReadOnlySpan<Vector2> to, Func<int, bool>? skip = null)
+    {
+        int w = target.Cols, h = target.Rows;
+        var mapX = new float[w * h];
+        var mapY = new float[w * h];
+        var covered = new byte[w * h];
+        var any = false;
+        for (var t = 0; t < TriangleCount; t++)
+        {
+            if (skip?.Invoke(t) == true) continue;
+            int ia = Triangles[3 * t], ib = Triangles[3 * t + 1], ic = Triangles[3 * t + 2];
+            Vector2 sa = from[ia], sb = from[ib], sc = from[ic];
+            Vector2 da = to[ia], db = to[ib], dc = to[ic];
+            var area = Cross(db - da, dc - da);
+            if (Math.Abs(area) < 1e-3f || Math.Abs(Cross(sb - sa, sc - sa)) < 1e-3f) continue; // no area to map
+            var x0 = Math.Max(0, (int)Math.Floor(Math.Min(da.X, Math.Min(db.X, dc.X))));
+            var y0 = Math.Max(0, (int)Math.Floor(Math.Min(da.Y, Math.Min(db.Y, dc.Y))));
+            var x1 = Math.Min(w - 1, (int)Math.Ceiling(Math.Max(da.X, Math.Max(db.X, dc.X))));
+            var y1 = Math.Min(h - 1, (int)Math.Ceiling(Math.Max(da.Y, Math.Max(db.Y, dc.Y))));
+            var inv = 1f / area;
+            for (var y = y0; y <= y1; y++)
+                for (var x = x0; x <= x1; x++)
+                {
+                    var p = new Vector2(x, y);
+                    var lb = Cross(p - da, dc - da) * inv; // weight of b
+                    var lc = Cross(db - da, p - da) * inv; // weight of c
+                    var la = 1 - lb - lc;
+                    const float edge = -1e-4f; // pixels on a shared edge belong to both triangles: no holes
+                    if (la < edge || lb < edge || lc < edge) continue;
+                    var q = sa * la + sb * lb + sc * lc;
+                    var i = y * w + x;
+                    mapX[i] = q.X;
+                    mapY[i] = q.Y;
+                    covered[i] = 255;
+                    any = true;
+                }
+        }
+        if (!any) return;
+        unsafe
+        {
+            fixed (float* px = mapX, py = mapY)
+            fixed (byte* pc = covered)
+            {
+                using var mx = Mat.FromPixelData(h, w, MatType.CV_32FC1, (IntPtr)px);
+                using var my = Mat.FromPixelData(h, w, MatType.CV_32FC1, (IntPtr)py);
+                using var mask = Mat.FromPixelData(h, w, MatType.CV_8UC1, (IntPtr)pc);
+                using var warped = new Mat();
+                Cv2.Remap(source, warped, mx, my, InterpolationFlags.Linear, BorderTypes.Replicate);
+                warped.CopyTo(target, mask);
+            }
+        }
+    }
+
+    private static float Cross(Vector2 a, Vector2 b) => a.X * b.Y - a.Y * b.X;
+}
