@@ -140,7 +140,7 @@ internal static class DubCommand
         }
         catch (OrtLibraryException e)
         {
-            stderr.WriteLine($"dub: {e.Message} (run ./scripts/setup.sh, or set {OrtSettings.LibraryVariable})");
+            stderr.WriteLine($"dub: {e.Message}");
             return Failed;
         }
 

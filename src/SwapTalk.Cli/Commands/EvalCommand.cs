@@ -122,7 +122,7 @@ internal static class EvalCommand
         }
         catch (OrtLibraryException e)
         {
-            return (Fail(stderr, $"{e.Message} (run scripts/setup.sh, or set {OrtSettings.LibraryVariable})"), null);
+            return (Fail(stderr, e.Message), null);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -73,7 +73,7 @@ internal static class InspectCommand
             }
             catch (OrtLibraryException e)
             {
-                stderr.WriteLine($"swaptalk: {e.Message} (run scripts/setup.sh, or set {OrtSettings.LibraryVariable})");
+                stderr.WriteLine($"swaptalk: {e.Message}");
                 return BadInput;
             }
             catch (ArgumentException e)

@@ -50,7 +50,7 @@ internal static class ModelsCommand
             // ORT's own warnings (per model, tagged with the stage) are counted into the table, not printed.
             var warnings = new ConcurrentDictionary<string, int>();
             IReadOnlyList<ModelCheckResult> results;
-            using (runtime.AddLogListener(m => { if (m.Level >= OrtLogLevel.Warning) warnings.AddOrUpdate(m.LogId, 1, (_, n) => n + 1); }))
+            using (runtime.AddLogListener(m => { if (m.Level >= Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING) warnings.AddOrUpdate(m.LogId, 1, (_, n) => n + 1); }))
                 results = ModelCheck.CheckDirectory(runtime, manifest, folder.FullName);
 
             var console = ConsoleFor(output);

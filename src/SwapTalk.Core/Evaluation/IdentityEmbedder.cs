@@ -1,7 +1,6 @@
 using OpenCvSharp;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Inference.Native;
 using SwapTalk.Core.Vision.Detection;
 
 namespace SwapTalk.Core.Evaluation;

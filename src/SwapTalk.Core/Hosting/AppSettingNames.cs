@@ -14,7 +14,9 @@ public static class AppSettingNames
 {
     // Pipeline core: the kernels own these names (they read them wherever they run); listed here
     // so the catalog and the deployment checks see every setting.
-    public const string OrtLibrary = Inference.OrtSettings.LibraryVariable;
+    // No longer read: ONNX Runtime's native library travels with the build. Kept until infra/Dockerfile
+    // builds with -p:SwapTalkGpu=true instead of setting it (the deployment tests still check the image).
+    public const string OrtLibrary = "SWAPTALK_ORT_LIBRARY";
     public const string ExecutionProvider = Inference.OrtSettings.ExecutionProviderVariable;
     public const string CudaDeviceId = Inference.OrtSettings.CudaDeviceIdVariable;
     public const string ModelsDir = Models.ModelCatalog.DirectoryVariable;

@@ -1,5 +1,3 @@
-using SwapTalk.Core.Inference.Native;
-
 namespace SwapTalk.Core.Inference;
 
 /// <summary>
@@ -9,27 +7,23 @@ namespace SwapTalk.Core.Inference;
 /// </summary>
 public class OrtException : Exception
 {
-    public OrtException(string model, string operation, OrtErrorCode code, string ortMessage)
-        : base($"{model}: {operation} failed: [{code}] {ortMessage}")
+    public OrtException(string model, string operation, string ortMessage, Exception? inner = null)
+        : base($"{model}: {operation} failed: {ortMessage}", inner)
     {
         Model = model;
-        Code = code;
         OrtMessage = ortMessage;
     }
 
-    protected OrtException(string model, string message, Exception? inner = null) : base(message, inner)
+    protected OrtException(string model, string message) : base(message)
     {
         Model = model;
-        Code = OrtErrorCode.InvalidArgument;
         OrtMessage = "";
     }
 
     /// <summary>The model's name (stage or file name) the error concerns.</summary>
     public string Model { get; }
 
-    public OrtErrorCode Code { get; }
-
-    /// <summary>ORT's message, unchanged; empty where the binding found the problem first.</summary>
+    /// <summary>ORT's message, unchanged (it starts with ORT's error code, e.g. "[ErrorCode:InvalidProtobuf]"); empty where the check before ORT found the problem.</summary>
     public string OrtMessage { get; }
 }
 
@@ -45,7 +39,7 @@ public sealed class TensorContractException : OrtException
     public string Tensor { get; }
 }
 
-/// <summary>The ONNX Runtime library could not be found, loaded or negotiated with.</summary>
+/// <summary>ONNX Runtime's native library did not load (it travels with the build: a broken or partial copy).</summary>
 public sealed class OrtLibraryException : Exception
 {
     public OrtLibraryException(string message, Exception? inner = null) : base(message, inner) { }

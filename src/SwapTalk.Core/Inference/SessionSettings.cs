@@ -1,18 +1,11 @@
+using Microsoft.ML.OnnxRuntime;
+
 namespace SwapTalk.Core.Inference;
 
 public enum ExecutionProvider
 {
     Cpu,
     Cuda,
-}
-
-/// <summary>ORT's GraphOptimizationLevel values.</summary>
-public enum GraphOptimization
-{
-    Disabled = 0,
-    Basic = 1,
-    Extended = 2,
-    All = 99,
 }
 
 /// <summary>How a session is created. The defaults suit CPU inference on a shared machine.</summary>
@@ -26,7 +19,7 @@ public sealed record SessionSettings
     /// <summary>Threads for one operator; 0 lets ORT choose (one per physical core).</summary>
     public int IntraOpThreads { get; init; }
 
-    public GraphOptimization Optimization { get; init; } = GraphOptimization.All;
+    public GraphOptimizationLevel Optimization { get; init; } = GraphOptimizationLevel.ORT_ENABLE_ALL;
 
     /// <summary>Session configuration entries (AddSessionConfigEntry), e.g. "session.intra_op.allow_spinning" = "0".</summary>
     public IReadOnlyDictionary<string, string> ConfigEntries { get; init; } = new Dictionary<string, string>();

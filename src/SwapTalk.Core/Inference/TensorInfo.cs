@@ -1,6 +1,29 @@
-using SwapTalk.Core.Inference.Native;
-
 namespace SwapTalk.Core.Inference;
+
+/// <summary>
+/// ONNX's tensor element types (TensorProto.DataType values). The manifest and the project's ONNX
+/// writer speak this vocabulary without ONNX Runtime; ORT's own enum has the same values.
+/// </summary>
+public enum TensorElementType
+{
+    Undefined = 0,
+    Float32 = 1,
+    UInt8 = 2,
+    Int8 = 3,
+    UInt16 = 4,
+    Int16 = 5,
+    Int32 = 6,
+    Int64 = 7,
+    String = 8,
+    Bool = 9,
+    Float16 = 10,
+    Float64 = 11,
+    UInt32 = 12,
+    UInt64 = 13,
+    Complex64 = 14,
+    Complex128 = 15,
+    BFloat16 = 16,
+}
 
 /// <summary>One dimension of a declared shape: a fixed size, or a symbolic name (Value = -1).</summary>
 public readonly record struct TensorDim(long Value, string? Symbol = null)

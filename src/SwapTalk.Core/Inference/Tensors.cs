@@ -1,5 +1,5 @@
 using System.Buffers;
-using SwapTalk.Core.Inference.Native;
+using Microsoft.ML.OnnxRuntime;
 
 namespace SwapTalk.Core.Inference;
 
@@ -133,27 +133,27 @@ public sealed class InferenceResult : IDisposable
 
     public void Dispose()
     {
-        foreach (var o in _outputs) o.Handle.Dispose();
+        foreach (var o in _outputs) o.Dispose();
     }
 }
 
-/// <summary>One output tensor produced by ORT.</summary>
-public sealed unsafe class OutputTensor
+/// <summary>One output tensor produced by ORT, read in place from ORT's buffer.</summary>
+public sealed class OutputTensor
 {
-    private readonly void* _data;
+    private readonly OrtValue _value;
+    private bool _disposed;
 
-    internal OutputTensor(string model, string name, TensorElementType type, long[] shape, long count, void* data, OrtHandle handle)
+    internal OutputTensor(string model, string name, OrtValue value)
     {
         Model = model;
         Name = name;
-        ElementType = type;
-        Shape = shape;
-        ElementCount = count;
-        _data = data;
-        Handle = handle;
+        _value = value;
+        var info = value.GetTensorTypeAndShape();
+        ElementType = (TensorElementType)(int)info.ElementDataType;
+        Shape = info.Shape;
+        ElementCount = info.ElementCount;
     }
 
-    internal OrtHandle Handle { get; }
     public string Model { get; }
     public string Name { get; }
     public TensorElementType ElementType { get; }
@@ -166,11 +166,19 @@ public sealed unsafe class OutputTensor
         var wanted = TensorElementTypes.Of<T>();
         if (wanted != ElementType)
             throw new TensorContractException(Model, Name, $"output is {ElementType.DisplayName()}, read as {wanted.DisplayName()}");
-        if (Handle.IsClosed) throw new ObjectDisposedException($"{Model}: output '{Name}' (its InferenceResult was disposed)");
-        return new ReadOnlySpan<T>(_data, checked((int)ElementCount));
+        if (_disposed) throw new ObjectDisposedException($"{Model}: output '{Name}' (its InferenceResult was disposed)");
+        // Raw bytes reinterpreted: ORT's typed span accessors know its own Float16 struct, not System.Half.
+        return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, T>(_value.GetTensorMutableRawData());
     }
 
     public T[] ToArray<T>() where T : unmanaged => GetSpan<T>().ToArray();
+
+    internal void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _value.Dispose();
+    }
 
     public override string ToString() => $"{Name}: {ElementType.DisplayName()} {TensorShape.Format(Shape)}";
 }

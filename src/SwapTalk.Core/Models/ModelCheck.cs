@@ -46,7 +46,7 @@ public static class ModelCheck
         try
         {
             // Graph optimisation is not needed to read the declared contract and only costs time.
-            using var session = runtime.OpenSession(path, (settings ?? new SessionSettings()) with { Optimization = GraphOptimization.Disabled }, spec.Stage);
+            using var session = runtime.OpenSession(path, (settings ?? new SessionSettings()) with { Optimization = Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_DISABLE_ALL }, spec.Stage);
             var (problems, notes) = Compare(spec, session.Inputs, session.Outputs);
             return new ModelCheckResult(spec, path, problems.Count == 0 ? ModelCheckStatus.Ok : ModelCheckStatus.Mismatch, problems, notes,
                 ProbeModels.IsProbe(path));

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Inference.Native;
 
 namespace SwapTalk.Core.Models;
 

@@ -1,6 +1,5 @@
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Inference.Native;
 using SwapTalk.Core.Models;
 
 namespace SwapTalk.Core.Stages;

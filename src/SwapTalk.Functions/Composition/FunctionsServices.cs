@@ -66,8 +66,7 @@ public static class FunctionsServices
         // The workflows and the pipeline's activities, the same code the CLI runs.
         services.AddSingleton(CloudWorkflows.Catalog);
         services.AddSingleton(_ => new MediaEngine(MediaTools.Resolve(Read)));
-        services.AddSingleton(sp => OrtRuntime.Initialize(
-            new OrtRuntimeOptions { LibraryPath = AppSettingNames.Read(Read, AppSettingNames.OrtLibrary) }, sp.GetRequiredService<ILoggerFactory>()));
+        services.AddSingleton(sp => OrtRuntime.Initialize(new OrtRuntimeOptions(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new PipelineServices(sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<MediaEngine>(),
             sp.GetRequiredService<OrtRuntime>(), settings.ModelsDir, sp.GetRequiredService<ILoggerFactory>(),
             new PipelineOptions { Session = SessionSettings.FromEnvironment(Read), Limits = settings.Limits }));

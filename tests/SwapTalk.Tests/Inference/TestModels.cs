@@ -1,4 +1,4 @@
-using SwapTalk.Core.Inference.Native;
+using SwapTalk.Core.Inference;
 using SwapTalk.Core.Models.Onnx;
 
 namespace SwapTalk.Tests.Inference;

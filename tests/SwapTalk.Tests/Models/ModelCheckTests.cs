@@ -1,5 +1,4 @@
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Inference.Native;
 using SwapTalk.Core.Models;
 using SwapTalk.Core.Models.Probes;
 using SwapTalk.Tests.Inference;

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Inference.Native;
 using SwapTalk.Core.Models;
 using SwapTalk.Tests.Support;
 

@@ -74,7 +74,6 @@ public static class RepoPaths
     });
 
     public static string Root => RootLazy.Value;
-    public static string Tools => Path.Combine(Root, "tools");
 }
 
 /// <summary>A temporary directory removed on dispose.</summary>

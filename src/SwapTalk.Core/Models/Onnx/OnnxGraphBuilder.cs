@@ -1,7 +1,6 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Inference.Native;
 
 namespace SwapTalk.Core.Models.Onnx;
 

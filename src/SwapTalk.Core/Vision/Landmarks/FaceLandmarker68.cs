@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Numerics;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Inference.Native;
 
 namespace SwapTalk.Core.Vision.Landmarks;
 
