@@ -90,6 +90,12 @@ public static class EvaluationData
         return File.WriteAllBytesAsync(path, png);
     });
 
+    /// <summary>bbaf2n played as a dub with longer audio plays it (ping-pong): frames 0..74, then 73..1; 148 frames, lossless.</summary>
+    public static Task<string> PingPongClipAsync() => Make("pingpong.mkv", path => MediaClips.Ff(
+        "-i", SharedData.GridClip("bbaf2n"), "-filter_complex",
+        "[0:v]split[f][r];[r]reverse,trim=start_frame=1:end_frame=74,setpts=PTS-STARTPTS[b];[f][b]concat=n=2:v=1[out]",
+        "-map", "[out]", "-c:v", "ffv1", path));
+
     /// <summary>The first 30 frames of a GRID clip (for the command-line run).</summary>
     public static Task<string> ShortGridClipAsync() => Make("grid30.mkv", path => MediaClips.Ff(
         "-i", SharedData.GridClip(), "-frames:v", "30", "-c:v", "ffv1", "-c:a", "pcm_s16le", path));

@@ -122,6 +122,23 @@ public sealed class EvaluationTests
     }
 
     [Fact]
+    public async Task Frames_past_the_originals_end_are_compared_with_the_frame_ping_pong_showed()
+    {
+        var r = await EvaluateAsync("ping-pong", async () => new EvaluationRequest
+        {
+            Video = await PingPongClipAsync(),
+            Original = SharedData.GridClip("bbaf2n"),
+            Portrait = SharedData.Face,
+            Audio = SharedData.Speech,
+            LongerOutput = Core.Jobs.FrameRule.PingPong,
+        });
+        r.Frames.Should().Be(148);
+        r.PerFrame.IdentityToOriginal!.Should().HaveCount(148).And.AllSatisfy(c => c.Should().BeGreaterThan(0.999));
+        r.ImageQuality!.FramesCompared.Should().Be(75);
+        r.NotComputed.Single(n => n.Metric == "original frames").Why.Should().Contain("ping-pong");
+    }
+
+    [Fact]
     public async Task Table_I_metrics_without_models_are_named_with_the_reason()
     {
         var r = await OtherSpeaker();
