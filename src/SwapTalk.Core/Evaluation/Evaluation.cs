@@ -97,7 +97,7 @@ public sealed record EvaluationResult
 
     public string? Gallery { get; init; }
 
-    /// <summary>"self-driven" (original given, no separate audio) or "cross-driven".</summary>
+    /// <summary>"self-driven" (an original, no separate audio), "cross-driven" (a driving audio) or "unspecified" (neither given).</summary>
     public required string Mode { get; init; }
 
     public required int Frames { get; init; }

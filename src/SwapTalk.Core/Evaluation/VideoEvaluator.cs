@@ -192,7 +192,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
             Original = request.Original,
             Audio = audioSource,
             Gallery = request.Gallery,
-            Mode = request.SelfDriven ? "self-driven" : "cross-driven",
+            Mode = request.SelfDriven ? "self-driven" : request.Audio is not null ? "cross-driven" : "unspecified",
             Frames = read,
             FrameRate = video.FrameRate.Value,
             Width = video.Width,

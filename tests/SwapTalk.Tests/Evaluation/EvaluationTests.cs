@@ -87,7 +87,7 @@ public sealed class EvaluationTests
         r.Identity.Consistency.Should().BeLessThan(0.2);
         r.Identity.Max.Should().BeLessThan(0.3);
         r.Identity.IdRetrieve.Should().Be(0, "every frame's nearest gallery identity is bbaf2n's own speaker");
-        r.Mode.Should().Be("cross-driven");
+        r.Mode.Should().Be("unspecified", "neither an original nor a driving audio was given");
         r.ImageQuality.Should().BeNull();
         r.NotComputed.Select(n => n.Metric).Should().Contain(["SSIM/PSNR", "LMD", "closer to portrait than original"]);
     }
