@@ -1,27 +1,15 @@
-using System.Diagnostics;
+using System.Text;
+using SwapTalk.Core.Media;
 
 namespace SwapTalk.Cli.Bench;
 
-/// <summary>Runs a reference tool (python3 with OpenCV, apt-get) for a bench area and collects its output.</summary>
+/// <summary>Runs a reference tool (python3 with OpenCV, apt-get, node) for a bench area through the project's one process runner.</summary>
 internal static class BenchProcess
 {
-    /// <summary>Exit code, stdout and stderr; a program that cannot start gives exit code -1 and the reason in stderr.</summary>
+    /// <summary>Exit code, stdout and the stderr tail; a program that cannot start gives exit code -1 and the reason in stderr.</summary>
     public static async Task<(int Code, string Stdout, string Stderr)> RunAsync(string file, IEnumerable<string> args, CancellationToken cancellationToken)
     {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        try
-        {
-            using var p = Process.Start(psi)!;
-            using var reg = cancellationToken.Register(() => { try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } });
-            var stdout = p.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = p.StandardError.ReadToEndAsync(cancellationToken);
-            await p.WaitForExitAsync(cancellationToken);
-            return (p.ExitCode, await stdout, await stderr);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, "", $"{file}: {e.Message}");
-        }
+        var (code, stdout, stderr) = await MediaProcess.CaptureAsync(file, args, cancellationToken);
+        return (code, Encoding.UTF8.GetString(stdout), stderr);
     }
 }

@@ -207,7 +207,7 @@ internal static class DubCommand
         catch (WorkflowFailedException e)
         {
             progress.Stop();
-            var cause = e.Failure.RootCause;
+            var cause = e.RootCause;
             stderr.WriteLine($"dub: the job failed: {cause.ErrorMessage}");
             if (jobId is not null) stderr.WriteLine($"dub: report: {Path.Combine(settings.WorkDirectory, BlobNames.Report(jobId))}");
             if (!e.IsPermanent) stderr.WriteLine("dub: run the same command again to retry; finished segments are kept");

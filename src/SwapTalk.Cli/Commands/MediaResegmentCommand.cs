@@ -10,7 +10,8 @@ namespace SwapTalk.Cli.Commands;
 /// <c>swaptalk media resegment</c>: the main job's media path without the models. Splits a video
 /// into N segments (each read with context frames, as the pipeline reads them), writes each both
 /// losslessly and as a production H.264 segment, proves the lossless concatenation equals the
-/// source frame by frame, then concatenates the H.264 segments by stream copy and muxes the audio.
+/// source frame by frame, then concatenates the H.264 segments by stream copy and muxes the audio
+/// (trimmed or padded to the video, as the job's Stitch does).
 /// </summary>
 internal static class MediaResegmentCommand
 {
@@ -22,29 +23,26 @@ internal static class MediaResegmentCommand
         var video = new Argument<string[]>("video") { Description = "the video to resegment", Arity = ArgumentArity.ZeroOrMore };
         var segments = new Option<int>("--segments") { Description = "number of segments", DefaultValueFactory = _ => 4 };
         var audio = new Option<string?>("--audio") { Description = "audio to mux (a file or a video's track; default: the video's own audio)" };
-        var policy = new Option<string>("--policy") { Description = "output length: audio | video | shortest", DefaultValueFactory = _ => "video" };
         var output = new Option<string?>("--out") { Description = "the output .mp4" };
         var crf = new Option<int>("--crf") { Description = "x264 CRF for the segments", DefaultValueFactory = _ => 18 };
         var preset = new Option<string>("--preset") { Description = "x264 preset for the segments", DefaultValueFactory = _ => "medium" };
         var keep = new Option<bool>("--keep-segments") { Description = "keep the segment files (beside the output)" };
         var command = new Command("resegment", "Split a video into segments, verify a lossless round trip frame by frame, concatenate and mux audio");
         command.Arguments.Add(video);
-        foreach (var o in new Option[] { segments, audio, policy, output, crf, preset, keep }) command.Options.Add(o);
+        foreach (var o in new Option[] { segments, audio, output, crf, preset, keep }) command.Options.Add(o);
         command.SetAction((parse, ct) => MediaCommandGroup.RunAsync(async () =>
         {
             var videos = parse.GetValue(video) ?? [];
             if (videos.Length != 1) return MediaCommandGroup.Usage("media resegment takes exactly one VIDEO");
             var outPath = parse.GetValue(output);
             if (string.IsNullOrWhiteSpace(outPath)) return MediaCommandGroup.Usage("--out OUT.mp4 is required");
-            if (!Enum.TryParse<LengthPolicy>(parse.GetValue(policy), ignoreCase: true, out var lengthPolicy) || !Enum.IsDefined(lengthPolicy))
-                return MediaCommandGroup.Usage($"--policy must be audio, video or shortest, not '{parse.GetValue(policy)}'");
             var encoding = VideoEncoding.H264(parse.GetValue(crf), parse.GetValue(preset) ?? "medium");
-            return await RunAsync(videos[0], parse.GetValue(segments), parse.GetValue(audio), lengthPolicy, outPath, encoding, parse.GetValue(keep), ct);
+            return await RunAsync(videos[0], parse.GetValue(segments), parse.GetValue(audio), outPath, encoding, parse.GetValue(keep), ct);
         }));
         return command;
     }
 
-    internal static async Task<int> RunAsync(string videoPath, int segmentCount, string? audioPath, LengthPolicy policy, string outPath,
+    internal static async Task<int> RunAsync(string videoPath, int segmentCount, string? audioPath, string outPath,
         VideoEncoding encoding, bool keepSegments, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
@@ -58,9 +56,9 @@ internal static class MediaResegmentCommand
             return MediaCommandGroup.Usage($"--out must name an .mp4 file, not '{outPath}'");
         if (audioPath is not null)
         {
-            // Fail before any work when the lengths cannot satisfy the policy.
+            // Fail before any work when the audio cannot be muxed.
             var audio = (await engine.ProbeAsync(audioPath, ct)).RequireAudio();
-            MuxPlan.Create(video.FrameCount, video.FrameRate, audio.Duration, policy, videoPath, audioPath);
+            MuxPlan.Create(video.FrameCount, video.FrameRate, audio.Duration, videoPath, audioPath);
         }
 
         var work = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(outPath))!, $".{Path.GetFileName(outPath)}.segments");
@@ -113,7 +111,7 @@ internal static class MediaResegmentCommand
                 return MediaCommandGroup.Failed;
             }
 
-            var result = await engine.StitchAsync(production, audioPath, outPath, policy, ct);
+            var result = await engine.StitchAsync(production, audioPath, outPath, ct);
             var output = await engine.ProbeAsync(outPath, ct);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(inv, "{0}: {1} frames at {2} fps, {3}x{4}, {5} segments of {6}-{7} frames (+{8} context frames each side)",
@@ -121,7 +119,7 @@ internal static class MediaResegmentCommand
             Console.WriteLine(string.Format(inv, "verified: {0}/{0} frames identical (hash per frame) after lossless segments + concatenation", reference.Count));
             Console.WriteLine(string.Format(inv, "{0}: {2}, {3} frames, video {4:0.000} s{5}; {6:0.0} s",
                 outPath, output.RequireVideo().Codec, encoding, output.RequireVideo().FrameCount, result.VideoSeconds,
-                output.Audio.Count > 0 ? string.Format(inv, ", audio {0:0.000} s ({1}, policy {2})", output.Audio[0].Duration, Path.GetFileName(audioPath), policy.ToString().ToLowerInvariant()) : ", no audio",
+                output.Audio.Count > 0 ? string.Format(inv, ", audio {0:0.000} s ({1}, trimmed or padded to the video)", output.Audio[0].Duration, Path.GetFileName(audioPath)) : ", no audio",
                 clock.Elapsed.TotalSeconds));
             return MediaCommandGroup.Ok;
         }

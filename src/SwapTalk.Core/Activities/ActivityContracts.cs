@@ -50,7 +50,6 @@ public sealed record PlanJobResult(
     int Width,
     int Height,
     double OutputSeconds,
-    Jobs.MuxLengthPolicy Mux,
     IReadOnlyList<ModelUse> Models,
     double Seconds);
 
@@ -104,13 +103,12 @@ public static class SegmentMetadata
         Path.ChangeExtension(Storage.BlobNames.Segment(jobId, index), quality.Lossless ? ".mkv" : ".mp4");
 }
 
-// Stitch: concatenate the segments in order, mux the driving audio with the plan's policy, H.264/AAC MP4.
+// Stitch: concatenate the segments in order, mux the driving audio trimmed or padded to the video, H.264/AAC MP4.
 public sealed record StitchInput(
     string JobId,
     string PlanBlob,
     int SegmentCount,
     string AudioBlob,
-    Jobs.MuxLengthPolicy Mux,
     OutputQuality Quality,
     string OutputBlob) : IJobScoped;
 

@@ -6,7 +6,6 @@ using SwapTalk.Core.Media;
 using SwapTalk.Core.Stages;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Telemetry;
-using MediaLengthPolicy = SwapTalk.Core.Media.LengthPolicy;
 
 namespace SwapTalk.Core.Activities;
 
@@ -25,7 +24,7 @@ public static class PreparedMetadata
 /// </summary>
 public sealed class PrepareSourceActivity(PipelineServices services) : IActivity<PrepareSourceInput, PrepareSourceResult>
 {
-    public async Task<PrepareSourceResult> RunAsync(PrepareSourceInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<PrepareSourceResult> RunAsync(PrepareSourceInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
@@ -67,7 +66,7 @@ public sealed class PrepareSourceActivity(PipelineServices services) : IActivity
 /// <summary>PrepareAudioFeatures: the driving audio's speech features over the whole track, once (work/audio-features.bin).</summary>
 public sealed class PrepareAudioFeaturesActivity(PipelineServices services) : IActivity<PrepareAudioFeaturesInput, PrepareAudioFeaturesResult>
 {
-    public async Task<PrepareAudioFeaturesResult> RunAsync(PrepareAudioFeaturesInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<PrepareAudioFeaturesResult> RunAsync(PrepareAudioFeaturesInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
@@ -96,7 +95,7 @@ public sealed class PrepareAudioFeaturesActivity(PipelineServices services) : IA
 /// </summary>
 public sealed class RenderSegmentActivity(PipelineServices services) : IActivity<RenderSegmentInput, RenderSegmentResult>
 {
-    public async Task<RenderSegmentResult> RunAsync(RenderSegmentInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<RenderSegmentResult> RunAsync(RenderSegmentInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
@@ -171,7 +170,7 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
 /// </summary>
 public sealed class StitchActivity(PipelineServices services) : IActivity<StitchInput, StitchResult>
 {
-    public async Task<StitchResult> RunAsync(StitchInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<StitchResult> RunAsync(StitchInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         var store = services.Store;
@@ -200,7 +199,7 @@ public sealed class StitchActivity(PipelineServices services) : IActivity<Stitch
                 {
                     Media.StitchResult stitched;
                     using (clock.Measure(PipelineStages.Stitch, plan.OutputFrameCount))
-                        stitched = await services.Media.StitchAsync(segments, audio, target, ToMedia(input.Mux), ct);
+                        stitched = await services.Media.StitchAsync(segments, audio, target, ct);
                     if (stitched.VideoFrames != plan.OutputFrameCount)
                         throw new InvalidOperationException($"the stitched output has {stitched.VideoFrames} frames, the plan {plan.OutputFrameCount}");
                     if (target != pending.LocalPath) File.Move(target, pending.LocalPath);
@@ -221,12 +220,4 @@ public sealed class StitchActivity(PipelineServices services) : IActivity<Stitch
         var frames = int.Parse(produced.Properties.Metadata[PreparedMetadata.Frames], CultureInfo.InvariantCulture);
         return new StitchResult(name, frames, plan.FrameRate.FrameSeconds(frames), watch.Elapsed.TotalSeconds);
     }
-
-    private static MediaLengthPolicy ToMedia(MuxLengthPolicy policy) => policy switch
-    {
-        MuxLengthPolicy.Video => MediaLengthPolicy.Video,
-        MuxLengthPolicy.Audio => MediaLengthPolicy.Audio,
-        MuxLengthPolicy.Shortest => MediaLengthPolicy.Shortest,
-        _ => throw new ArgumentOutOfRangeException(nameof(policy), policy, "unknown mux policy"),
-    };
 }

@@ -53,7 +53,7 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
 {
     private readonly JobValidator _validator = new(limits);
 
-    public async Task<PlanJobResult> RunAsync(PlanJobInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<PlanJobResult> RunAsync(PlanJobInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         using var span = SwapTalkTelemetry.StartStage("plan", input.JobId);
@@ -82,14 +82,14 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
         var planBlob = BlobNames.Plan(input.JobId);
         await store.WriteJsonAsync(planBlob, plan, cancellationToken: cancellationToken);
         return new PlanJobResult(planBlob, plan.Mode, plan.OutputFrameCount, plan.Segments.Count, plan.FrameRate, plan.Width, plan.Height,
-            plan.OutputDuration.TotalSeconds, plan.Mux, inventory.Models, watch.Elapsed.TotalSeconds);
+            plan.OutputDuration.TotalSeconds, inventory.Models, watch.Elapsed.TotalSeconds);
     }
 }
 
 /// <summary>WriteReport: stores the job report as JSON (overwriting: the last run of a job reports).</summary>
 public sealed class WriteReportActivity(IBlobStore store) : IActivity<WriteReportInput, WriteReportResult>
 {
-    public async Task<WriteReportResult> RunAsync(WriteReportInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<WriteReportResult> RunAsync(WriteReportInput input, CancellationToken cancellationToken)
     {
         var name = BlobNames.Report(input.Report.JobId);
         await store.WriteJsonAsync(name, input.Report, cancellationToken: cancellationToken);

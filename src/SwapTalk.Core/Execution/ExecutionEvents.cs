@@ -1,4 +1,4 @@
-using SwapTalk.Core.Workflow;
+using Microsoft.DurableTask;
 
 namespace SwapTalk.Core.Execution;
 
@@ -7,7 +7,7 @@ public abstract record ExecutionEvent(string InstanceId, DateTime TimestampUtc);
 
 public sealed record WorkflowStarted(string InstanceId, DateTime TimestampUtc, string Name) : ExecutionEvent(InstanceId, TimestampUtc);
 
-public sealed record WorkflowFinished(string InstanceId, DateTime TimestampUtc, string Name, TimeSpan Elapsed, WorkflowFailureDetails? Failure, bool Canceled)
+public sealed record WorkflowFinished(string InstanceId, DateTime TimestampUtc, string Name, TimeSpan Elapsed, TaskFailureDetails? Failure, bool Canceled)
     : ExecutionEvent(InstanceId, TimestampUtc)
 {
     public bool Succeeded => Failure is null && !Canceled;
@@ -23,6 +23,10 @@ public sealed record ActivityStarted(string InstanceId, DateTime TimestampUtc, s
 public sealed record ActivitySucceeded(string InstanceId, DateTime TimestampUtc, string Name, int TaskId, int Attempt, TimeSpan Elapsed, object? Input, object? Output)
     : ExecutionEvent(InstanceId, TimestampUtc);
 
-/// <summary>An activity attempt failed; <see cref="RetryIn"/> is set when another attempt follows after that delay.</summary>
-public sealed record ActivityFailed(string InstanceId, DateTime TimestampUtc, string Name, int TaskId, int Attempt, TimeSpan Elapsed, object? Input, WorkflowFailureDetails Failure, TimeSpan? RetryIn)
+/// <summary>An activity attempt failed (the orchestration then decides whether to retry: <see cref="ActivityRetrying"/>).</summary>
+public sealed record ActivityFailed(string InstanceId, DateTime TimestampUtc, string Name, int TaskId, int Attempt, TimeSpan Elapsed, object? Input, TaskFailureDetails Failure)
+    : ExecutionEvent(InstanceId, TimestampUtc);
+
+/// <summary>The call's retry policy or handler chose another attempt after <paramref name="Attempt"/>, after <paramref name="Delay"/>.</summary>
+public sealed record ActivityRetrying(string InstanceId, DateTime TimestampUtc, string Name, int Attempt, TaskFailureDetails Failure, TimeSpan Delay)
     : ExecutionEvent(InstanceId, TimestampUtc);

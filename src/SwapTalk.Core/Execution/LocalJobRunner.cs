@@ -34,7 +34,7 @@ public sealed class LocalJobRunner(
             .Add(ActivityNames.WriteReport, new WriteReportActivity(store));
 
     /// <exception cref="BadInputException">The request is invalid (every problem listed).</exception>
-    public async Task<StagedJob> StageAsync(JobRequest request, WorkflowRetryPolicy? retry = null, CancellationToken cancellationToken = default)
+    public async Task<StagedJob> StageAsync(JobRequest request, JobRetry? retry = null, CancellationToken cancellationToken = default)
     {
         var validation = await new JobValidator(limits, inspector).ValidateAsync(request, cancellationToken);
         validation.ThrowIfInvalid();
@@ -56,10 +56,10 @@ public sealed class LocalJobRunner(
     /// <exception cref="BadInputException">The request is invalid.</exception>
     /// <exception cref="WorkflowFailedException">The job failed; its report says where and why.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; run the same request again to resume.</exception>
-    public async Task<LocalJobResult> RunAsync(JobRequest request, WorkflowRetryPolicy? retry = null, CancellationToken cancellationToken = default)
+    public async Task<LocalJobResult> RunAsync(JobRequest request, JobRetry? retry = null, CancellationToken cancellationToken = default)
     {
         var staged = await StageAsync(request, retry, cancellationToken);
-        var executor = new LocalWorkflowExecutor(activities, WorkflowCatalog.Default, executorOptions);
+        var executor = new LocalWorkflowExecutor(activities, OrchestratorCatalog.Default, executorOptions);
         var result = await executor.RunAsync<DubJobResult>(WorkflowNames.DubJob, staged.JobId, staged.Input, cancellationToken);
         string? exported = null;
         if (request.Output is { } output)

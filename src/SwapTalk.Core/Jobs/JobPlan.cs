@@ -42,25 +42,22 @@ public readonly record struct FrameMapping(FrameRule Rule, int SourceFrameCount)
 }
 
 /// <summary>
-/// One unit of render work: output frames [OutputStart, OutputEnd), which need source frames
-/// [SourceStart, SourceEnd); the renderer reads [ReadStart, ReadEnd) (the face-track context on each side,
+/// One unit of render work: output frames <paramref name="Output"/>, which need source frames
+/// <paramref name="Source"/>; the renderer reads <paramref name="Read"/> (the face-track context on each side,
 /// clamped to the clip) and audio features [AudioFeatureStart, AudioFeatureEnd).
 /// Times are the presentation times of the first frame and of the frame after the last one.
 /// </summary>
 public sealed record SegmentSpec(
     int Index,
-    int OutputStart,
-    int OutputEnd,
-    int SourceStart,
-    int SourceEnd,
-    int ReadStart,
-    int ReadEnd,
+    FrameRange Output,
+    FrameRange Source,
+    FrameRange Read,
     TimeSpan StartTime,
     TimeSpan EndTime,
     int AudioFeatureStart,
     int AudioFeatureEnd)
 {
-    [JsonIgnore] public int FrameCount => OutputEnd - OutputStart;
+    [JsonIgnore] public int FrameCount => (int)Output.Count;
 }
 
 /// <summary>
@@ -70,7 +67,8 @@ public sealed record SegmentSpec(
 /// </summary>
 public sealed record JobPlan
 {
-    public const int CurrentVersion = 1;
+    /// <summary>2: segments hold frame ranges (output, source, read) instead of start/end pairs.</summary>
+    public const int CurrentVersion = 2;
 
     public int Version { get; init; } = CurrentVersion;
     public required JobMode Mode { get; init; }
@@ -87,9 +85,6 @@ public sealed record JobPlan
 
     /// <summary>Seconds of that audio the output uses (the output's length; the rest is cut by the mux).</summary>
     public required double UsedAudioSeconds { get; init; }
-
-    /// <summary>How Stitch muxes: always <see cref="MuxLengthPolicy.Video"/> (see <see cref="JobPlanner"/>).</summary>
-    public required MuxLengthPolicy Mux { get; init; }
 
     public required AudioFeatureLayout AudioFeatures { get; init; }
     public required int AudioFeatureCount { get; init; }

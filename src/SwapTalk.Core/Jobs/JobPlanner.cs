@@ -10,7 +10,7 @@ namespace SwapTalk.Core.Jobs;
 /// as the audio), trim cuts the audio to the video.</item>
 /// </list>
 /// The output frame count is the audio's length rounded to the nearest whole frame (or the video's).
-/// Stitch then always muxes with <see cref="MuxLengthPolicy.Video"/>: the length policy has already been
+/// Stitch then makes the video the truth (<see cref="MuxPlan"/>): the length policy has already been
 /// applied to the frames, and the concatenated segments are not re-encoded, so the video is the truth and the
 /// audio is trimmed (trim; a cut video; or up to half a frame of rounding) or padded with silence (up to half a
 /// frame of rounding) to it.
@@ -81,7 +81,6 @@ public static class JobPlanner
             OutputFrameCount = outputFrames,
             AudioSeconds = audioSeconds,
             UsedAudioSeconds = usedAudio,
-            Mux = MuxLengthPolicy.Video,
             AudioFeatures = features,
             AudioFeatureCount = featureCount,
             FaceTrackContextFrames = options.FaceTrackContextFrames,
@@ -120,12 +119,9 @@ public static class JobPlanner
             var featureEnd = rate.SampleAtOrAfterFrameStart(end, features.Rate) + features.WindowAfter;
             segments[i] = new SegmentSpec(
                 Index: i,
-                OutputStart: start,
-                OutputEnd: end,
-                SourceStart: lo,
-                SourceEnd: hi,
-                ReadStart: Math.Max(0, lo - context),
-                ReadEnd: (int)Math.Min(sourceFrames, (long)hi + context),
+                Output: new FrameRange(start, end),
+                Source: new FrameRange(lo, hi),
+                Read: new FrameRange(Math.Max(0, lo - context), Math.Min(sourceFrames, (long)hi + context)),
                 StartTime: rate.FrameTime(start),
                 EndTime: rate.FrameTime(end),
                 AudioFeatureStart: (int)Math.Clamp(featureStart, 0, featureCount),

@@ -48,13 +48,3 @@ public interface IJobInputInspector
     /// <returns>The audio's facts, or null when the file has no audio stream.</returns>
     Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken);
 }
-
-/// <summary>The mux length rule Stitch applies; mirrors the media engine's audio | video | shortest.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<MuxLengthPolicy>))]
-public enum MuxLengthPolicy
-{
-    /// <summary>The output lasts exactly the (already planned) video; the audio is trimmed or padded with silence to it.</summary>
-    [JsonStringEnumMemberName("video")] Video,
-    [JsonStringEnumMemberName("audio")] Audio,
-    [JsonStringEnumMemberName("shortest")] Shortest,
-}

@@ -35,7 +35,7 @@ public sealed class AudioPcm(MediaTools tools)
         var media = await _probe.ProbeStreamsAsync(inputPath, cancellationToken).ConfigureAwait(false);
         var audio = media.RequireAudio();
         await AtomicFile.WriteAsync(outputPath, temp =>
-            MediaProcess.RunAsync(tools, MediaCommands.EncodeAac(inputPath, audio.Index, audio.Channels, temp, bitrateKbps), null, cancellationToken)).ConfigureAwait(false);
+            FFMpegCoreRun.RunAsync(tools, MediaCommands.EncodeAac(inputPath, audio.Index, audio.Channels, temp, bitrateKbps), inputPath, cancellationToken)).ConfigureAwait(false);
     }
 }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FFMpegCore;
 using SwapTalk.Core.Imaging;
 
 namespace SwapTalk.Core.Media;
@@ -33,22 +34,17 @@ public static class MediaCommands
         args.Add(FileUrl(path));
     }
 
-    /// <summary>Container and streams as JSON.</summary>
-    public static MediaCommand ProbeStreams(string path) => new(MediaTool.Ffprobe,
-    [
-        "-hide_banner", "-loglevel", "error", "-protocol_whitelist", ProtocolWhitelist,
-        "-print_format", "json", "-show_format", "-show_streams", "-i", FileUrl(path),
-    ], path);
-
     /// <summary>
-    /// Every packet of one video stream (timestamps, duration, keyframe flag), one line each; with
-    /// <paramref name="countFrames"/> it also decodes to count frames (for containers without a count).
+    /// Every packet of one video stream (timestamps, duration, keyframe flag), one line each, and the
+    /// stream's exact rates, time base, stored frame count and B-frame flag; with <paramref name="countFrames"/>
+    /// it also decodes to count frames (for containers without a count).
     /// </summary>
     public static MediaCommand ProbePackets(string path, int streamIndex, bool countFrames)
     {
         List<string> args = ["-hide_banner", "-loglevel", "error", "-protocol_whitelist", ProtocolWhitelist, "-select_streams", streamIndex.ToString(CultureInfo.InvariantCulture)];
         if (countFrames) args.Add("-count_frames");
-        args.AddRange(["-show_entries", countFrames ? "packet=pts,dts,duration,flags:stream=nb_read_frames" : "packet=pts,dts,duration,flags",
+        var stream = "stream=r_frame_rate,avg_frame_rate,time_base,nb_frames,has_b_frames" + (countFrames ? ",nb_read_frames" : "");
+        args.AddRange(["-show_entries", "packet=pts,dts,duration,flags:" + stream,
             "-print_format", "compact", "-i", FileUrl(path)]);
         return new MediaCommand(MediaTool.Ffprobe, args, path);
     }
@@ -119,58 +115,52 @@ public static class MediaCommands
         return new MediaCommand(MediaTool.Ffmpeg, args, path);
     }
 
-    /// <summary>An input's first audio stream encoded to AAC-LC (48 kHz) in an MP4/M4A file.</summary>
-    public static MediaCommand EncodeAac(string inputPath, int audioStreamIndex, int channels, string outputPath, int bitrateKbps = 128)
-    {
-        var args = Ffmpeg();
-        AddInput(args, inputPath);
-        args.AddRange([
-            "-map", $"0:{audioStreamIndex.ToString(CultureInfo.InvariantCulture)}", "-vn", "-sn", "-dn",
-            "-ar", AacSampleRate.ToString(CultureInfo.InvariantCulture), "-ac", Math.Clamp(channels, 1, 2).ToString(CultureInfo.InvariantCulture),
-            "-c:a", "aac", "-b:a", $"{bitrateKbps}k", "-movflags", "+faststart", "-f", "mp4", "-y", FileUrl(outputPath),
-        ]);
-        return new MediaCommand(MediaTool.Ffmpeg, args, inputPath);
-    }
-
-    /// <summary>Segment files (listed in a concat list) joined by stream copy: no re-encoding.</summary>
-    public static MediaCommand Concat(string listPath, string outputPath, string container, bool fastStart, string subject)
-    {
-        var args = Ffmpeg();
-        AddInput(args, listPath, "-f", "concat", "-safe", "0");
-        args.AddRange(["-map", "0:v:0", "-c", "copy"]);
-        if (fastStart && container == "mp4") args.AddRange(["-movflags", "+faststart"]);
-        args.AddRange(["-f", container, "-y", FileUrl(outputPath)]);
-        return new MediaCommand(MediaTool.Ffmpeg, args, subject);
-    }
+    /// <summary>An input's first audio stream encoded to AAC-LC (48 kHz) in an MP4/M4A file (FFMpegCore composes and runs it).</summary>
+    public static FFMpegArgumentProcessor EncodeAac(string inputPath, int audioStreamIndex, int channels, string outputPath, int bitrateKbps = 128) =>
+        FFMpegArguments
+            .FromFileInput(FFMpegCoreRun.Path(inputPath), verifyExists: false, input => input.WithCustomArgument(FFMpegCoreRun.InputGuard))
+            .OutputToFile(FFMpegCoreRun.Path(outputPath), overwrite: true, output => output
+                .WithCustomArgument($"-map 0:{audioStreamIndex.ToString(CultureInfo.InvariantCulture)}")
+                .DisableVideo().DisableSubtitles().DisableData()
+                .WithAudioSamplingRate(AacSampleRate)
+                .WithAudioChannels(Math.Clamp(channels, 1, 2))
+                .WithCustomArgument("-c:a aac")
+                .WithAudioBitrate(bitrateKbps)
+                .WithFastStart()
+                .WithCustomArgument("-f mp4"));
 
     /// <summary>
-    /// Segments joined by stream copy and muxed with one audio track (encoded to AAC) per a
-    /// <see cref="MuxPlan"/>: video cut to a frame count, audio padded with silence or trimmed to an exact sample count.
+    /// Segments (listed in a concat list) joined by stream copy and, with <paramref name="audioPath"/>, muxed with one
+    /// audio track encoded to AAC per a <see cref="MuxPlan"/>: audio padded with silence or trimmed to an exact sample
+    /// count. FFMpegCore composes and runs it.
     /// </summary>
-    public static MediaCommand Stitch(string listPath, string? audioPath, MuxPlan plan, string outputPath, string container, string subject)
+    public static FFMpegArgumentProcessor Stitch(string listPath, string? audioPath, MuxPlan plan, string outputPath, string container)
     {
-        var args = Ffmpeg();
-        AddInput(args, listPath, "-f", "concat", "-safe", "0");
-        if (audioPath is not null) AddInput(args, audioPath);
-        args.AddRange(["-map", "0:v:0"]);
-        if (audioPath is not null) args.AddRange(["-map", $"1:{plan.AudioStreamIndex.ToString(CultureInfo.InvariantCulture)}"]);
-        args.AddRange(["-c:v", "copy"]);
-        if (plan.VideoFrames is { } frames) args.AddRange(["-frames:v", frames.ToString(CultureInfo.InvariantCulture)]);
+        var arguments = FFMpegArguments
+            .FromFileInput(FFMpegCoreRun.Path(listPath), verifyExists: false, input => input.WithCustomArgument($"{FFMpegCoreRun.InputGuard} -f concat -safe 0"));
         if (audioPath is not null)
+            arguments = arguments.AddFileInput(FFMpegCoreRun.Path(audioPath), verifyExists: false, input => input.WithCustomArgument(FFMpegCoreRun.InputGuard));
+        return arguments.OutputToFile(FFMpegCoreRun.Path(outputPath), overwrite: true, output =>
         {
-            var rate = AacSampleRate.ToString(CultureInfo.InvariantCulture);
-            // Resample first so the sample counts below are at the output rate.
-            var filter = $"aresample={rate}";
-            if (plan.AudioSamples is { } samples)
+            output.WithCustomArgument("-map 0:v:0");
+            if (audioPath is not null) output.WithCustomArgument($"-map 1:{plan.AudioStreamIndex.ToString(CultureInfo.InvariantCulture)}");
+            output.WithCustomArgument("-c:v copy");
+            if (audioPath is not null)
             {
-                var n = samples.ToString(CultureInfo.InvariantCulture);
-                filter += $",apad=whole_len={n},atrim=end_sample={n}";
+                var rate = AacSampleRate.ToString(CultureInfo.InvariantCulture);
+                // Resample first so the sample counts below are at the output rate.
+                var filter = $"aresample={rate}";
+                if (plan.AudioSamples is { } samples)
+                {
+                    var n = samples.ToString(CultureInfo.InvariantCulture);
+                    filter += $",apad=whole_len={n},atrim=end_sample={n}";
+                }
+                output.WithCustomArgument($"-af {filter} -c:a aac")
+                    .WithAudioBitrate(plan.AudioBitrateKbps)
+                    .WithAudioChannels(Math.Clamp(plan.AudioChannels, 1, 2));
             }
-            args.AddRange(["-af", filter, "-c:a", "aac", "-b:a", $"{plan.AudioBitrateKbps.ToString(CultureInfo.InvariantCulture)}k",
-                "-ac", Math.Clamp(plan.AudioChannels, 1, 2).ToString(CultureInfo.InvariantCulture)]);
-        }
-        if (container == "mp4") args.AddRange(["-movflags", "+faststart"]);
-        args.AddRange(["-f", container, "-y", FileUrl(outputPath)]);
-        return new MediaCommand(MediaTool.Ffmpeg, args, subject);
+            if (container == "mp4") output.WithFastStart();
+            output.WithCustomArgument($"-f {container}");
+        });
     }
 }

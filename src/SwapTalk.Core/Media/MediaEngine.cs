@@ -4,7 +4,7 @@ namespace SwapTalk.Core.Media;
 
 /// <summary>
 /// The media engine in one place: probe, frame reader and writer, speech PCM, AAC, concat and stitch,
-/// all over the same ffmpeg/ffprobe binaries. Stages take this (or the parts) rather than paths to tools.
+/// all over the same ffmpeg/ffprobe binaries (probe, AAC and stitch through FFMpegCore; frames and PCM stream through the engine's own pipes). Stages take this (or the parts) rather than paths to tools.
 /// </summary>
 public sealed class MediaEngine(MediaTools tools)
 {
@@ -57,6 +57,7 @@ public sealed class MediaEngine(MediaTools tools)
     public Task<StitchResult> ConcatAsync(IReadOnlyList<string> segments, string outputPath, CancellationToken cancellationToken = default) =>
         _stitcher.ConcatAsync(segments, outputPath, cancellationToken);
 
-    public Task<StitchResult> StitchAsync(IReadOnlyList<string> segments, string? audioPath, string outputPath, LengthPolicy policy, CancellationToken cancellationToken = default) =>
-        _stitcher.StitchAsync(segments, audioPath, outputPath, policy, cancellationToken);
+    /// <summary>Segments joined by stream copy with one audio track (AAC), trimmed or padded to the video's length.</summary>
+    public Task<StitchResult> StitchAsync(IReadOnlyList<string> segments, string? audioPath, string outputPath, CancellationToken cancellationToken = default) =>
+        _stitcher.StitchAsync(segments, audioPath, outputPath, cancellationToken);
 }

@@ -26,6 +26,30 @@ public sealed class MediaException : Exception
     /// <summary>True when the input itself is at fault (missing, empty, unreadable, wrong kind), not the machine.</summary>
     public bool IsBadInput { get; init; }
 
+    /// <summary>
+    /// A failed ffmpeg/ffprobe run about <paramref name="subject"/>, with its stderr tail; recognises
+    /// inputs refused by the protocol whitelist and inputs that are not readable media (both bad input).
+    /// </summary>
+    public static MediaException FromTool(string subject, string problem, string? stderrTail, Exception? inner = null)
+    {
+        var tail = stderrTail ?? "";
+        var badInput = false;
+        if (tail.Contains("not on whitelist", StringComparison.Ordinal))
+        {
+            problem = "refers to a resource that is not a local file (only local files and pipes are allowed; remote URLs and other protocols are refused)";
+            badInput = true;
+        }
+        else if (tail.Contains("Invalid data found when processing input", StringComparison.Ordinal)
+                 || tail.Contains("moov atom not found", StringComparison.Ordinal)
+                 || tail.Contains("partial file", StringComparison.Ordinal)
+                 || tail.Contains("End of file", StringComparison.Ordinal))
+        {
+            problem += "; the input is not readable media (corrupt, truncated, or not audio/video at all)";
+            badInput = true;
+        }
+        return new MediaException(subject, problem, tail, inner) { IsBadInput = badInput };
+    }
+
     private static string Compose(string subject, string problem, string? tail) =>
         string.IsNullOrWhiteSpace(tail)
             ? $"'{subject}': {problem}"

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
 namespace SwapTalk.Core.Media;
 
 /// <summary>What ffprobe (plus a packet scan) says about a media file.</summary>
@@ -99,7 +102,8 @@ public sealed record VideoStreamInfo
 
 public sealed record AudioStreamInfo(int Index, string Codec, int SampleRate, int Channels, double Duration);
 
-/// <summary>Frames [Start, End) at the stream's constant rate.</summary>
+/// <summary>Frames [Start, End) at the stream's constant rate: the one frame-range type (reads, tracks, plan segments).</summary>
+[JsonConverter(typeof(FrameRangeJsonConverter))]
 public readonly record struct FrameRange(long Start, long End)
 {
     public long Count => End - Start;
@@ -123,4 +127,26 @@ public readonly record struct FrameRange(long Start, long End)
     }
 
     public override string ToString() => $"[{Start}, {End})";
+}
+
+/// <summary>JSON as [start, end]: compact, since a plan holds three ranges per segment and an hour has thousands of segments.</summary>
+public sealed class FrameRangeJsonConverter : JsonConverter<FrameRange>
+{
+    public override FrameRange Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("a frame range is [start, end]");
+        reader.Read();
+        var start = reader.GetInt64();
+        reader.Read();
+        var end = reader.GetInt64();
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.EndArray) throw new JsonException("a frame range is [start, end]");
+        return new FrameRange(start, end);
+    }
+
+    public override void Write(Utf8JsonWriter writer, FrameRange value, JsonSerializerOptions options)
+    {
+        // On one line even in indented JSON.
+        writer.WriteRawValue(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{value.Start}, {value.End}]"), skipInputValidation: true);
+    }
 }

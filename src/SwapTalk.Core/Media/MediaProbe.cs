@@ -1,10 +1,10 @@
 using System.Globalization;
-using System.Text.Json;
+using FFMpegCore;
 
 namespace SwapTalk.Core.Media;
 
 /// <summary>
-/// Probes a media file with ffprobe: container, duration, streams; for the video stream a packet
+/// Probes a media file: container, duration and streams through FFMpegCore's <see cref="FFProbe"/>; for the video stream a packet
 /// scan gives the first timestamp, keyframes (seek points), the exact frame count (decoded when the
 /// container does not say) and whether the frame rate varies.
 /// </summary>
@@ -14,28 +14,37 @@ public sealed class MediaProbe(MediaTools tools)
     private static readonly Rational[] StandardRates =
         [new(24000, 1001), new(24, 1), new(25, 1), new(30000, 1001), new(30, 1), new(48, 1), new(50, 1), new(60000, 1001), new(60, 1)];
 
-    /// <summary>The full probe: streams, then a packet scan of the video stream.</summary>
+    /// <summary>The full probe: FFMpegCore's stream analysis, then a packet scan of the video stream.</summary>
     public async Task<MediaInfo> ProbeAsync(string path, CancellationToken cancellationToken = default)
     {
         var info = await ProbeStreamsAsync(path, cancellationToken).ConfigureAwait(false);
         if (info.Video is { } video)
         {
-            var needCount = !video.FrameCountFromContainer;
-            var packets = await MediaProcess.RunForTextAsync(tools, MediaCommands.ProbePackets(path, video.Index, needCount), cancellationToken).ConfigureAwait(false);
-            info = info with { Video = CompleteVideo(path, video, ParsePackets(packets)) };
+            // FFMpegCore's model holds rates as doubles and has no time base, stored frame count or B-frame flag,
+            // and reads a missing packet pts as 0: the frame-exact facts come from one ffprobe packet scan.
+            var packets = await MediaProcess.RunForTextAsync(tools, MediaCommands.ProbePackets(path, video.Index, countFrames: false), cancellationToken).ConfigureAwait(false);
+            var scan = ParsePackets(packets);
+            if (scan.Stream.NbFrames <= 0)
+            {
+                // The container does not say how many frames it stores (MPEG-PS, Matroska): count them by decoding.
+                packets = await MediaProcess.RunForTextAsync(tools, MediaCommands.ProbePackets(path, video.Index, countFrames: true), cancellationToken).ConfigureAwait(false);
+                scan = ParsePackets(packets);
+            }
+            info = info with { Video = CompleteVideo(path, WithStreamFacts(video, scan.Stream), scan) };
         }
         return info;
     }
 
     /// <summary>
-    /// Container and streams only (one ffprobe run, no packet scan): enough for audio inputs.
-    /// Video fields that need the scan (start, keyframes, VFR, decoded count) are left unset.
+    /// Container and streams only (FFMpegCore's <see cref="FFProbe"/>, one ffprobe run, no packet scan): enough for
+    /// audio inputs. Video fields that need the scan (exact rates, time base, start, keyframes, VFR, frame count) are
+    /// left unset, except a frame rate read from FFMpegCore's double (snapped to a standard rate).
     /// </summary>
     public async Task<MediaInfo> ProbeStreamsAsync(string path, CancellationToken cancellationToken = default)
     {
         CheckReadable(path);
-        var json = await MediaProcess.RunForTextAsync(tools, MediaCommands.ProbeStreams(path), cancellationToken).ConfigureAwait(false);
-        var info = ParseStreams(path, json);
+        var analysis = await FFMpegCoreRun.AnalyseAsync(tools, path, cancellationToken).ConfigureAwait(false);
+        var info = FromAnalysis(path, analysis);
         if (info.Video is null && info.Audio.Count == 0)
             throw new MediaException(path, $"has no audio or video stream (container '{info.Container}')") { IsBadInput = true };
         return info;
@@ -50,86 +59,74 @@ public sealed class MediaProbe(MediaTools tools)
         if (new FileInfo(path).Length == 0) throw new MediaException(path, "is empty (0 bytes)") { IsBadInput = true };
     }
 
-    /// <summary>Reads ffprobe's -show_format -show_streams JSON. The video part is completed by the packet scan.</summary>
-    internal static MediaInfo ParseStreams(string path, string json)
+    /// <summary>Maps FFMpegCore's analysis; the first video stream that is not cover art, every audio stream.</summary>
+    internal static MediaInfo FromAnalysis(string path, IMediaAnalysis analysis)
     {
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        if (!root.TryGetProperty("format", out var format))
-            throw new MediaException(path, "ffprobe reported no container format") { IsBadInput = true };
-        VideoStreamInfo? video = null;
-        var audio = new List<AudioStreamInfo>();
-        if (root.TryGetProperty("streams", out var streams))
-        {
-            foreach (var s in streams.EnumerateArray())
-            {
-                var type = Str(s, "codec_type");
-                if (type == "video" && video is null && !IsCoverArt(s))
-                    video = ParseVideo(s);
-                else if (type == "audio")
-                    audio.Add(new AudioStreamInfo(Int(s, "index"), Str(s, "codec_name") ?? "unknown", Int(s, "sample_rate"), Int(s, "channels"),
-                        Num(s, "duration") is var d && double.IsFinite(d) ? d : Num(format, "duration")));
-            }
-        }
+        var format = analysis.Format;
+        var containerSeconds = format.Duration > TimeSpan.Zero ? format.Duration.TotalSeconds : double.NaN;
+        var video = analysis.VideoStreams.OrderBy(v => v.Index).FirstOrDefault(v => v.Disposition?.GetValueOrDefault("attached_pic") != true);
         return new MediaInfo
         {
             Path = Path.GetFullPath(path),
-            Container = Str(format, "format_name") ?? "unknown",
-            Duration = Num(format, "duration"),
-            StartTime = Num(format, "start_time") is var st && double.IsFinite(st) ? st : 0,
+            Container = format.FormatName ?? "unknown",
+            Duration = containerSeconds,
+            StartTime = format.StartTime.TotalSeconds,
             SizeBytes = new FileInfo(path).Length,
-            Video = video,
-            Audio = audio,
+            Video = video is null ? null : FromVideo(video),
+            Audio = analysis.AudioStreams.OrderBy(a => a.Index)
+                .Select(a => new AudioStreamInfo(a.Index, a.CodecName ?? "unknown", a.SampleRateHz ?? 0, a.Channels ?? 0,
+                    a.Duration > TimeSpan.Zero ? a.Duration.TotalSeconds : containerSeconds))
+                .ToList(),
         };
     }
 
-    private static VideoStreamInfo ParseVideo(JsonElement s)
+    private static VideoStreamInfo FromVideo(VideoStream s) => new()
     {
-        var nbFrames = long.TryParse(Str(s, "nb_frames"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 0;
-        return new VideoStreamInfo
-        {
-            Index = Int(s, "index"),
-            Codec = Str(s, "codec_name") ?? "unknown",
-            PixelFormat = Str(s, "pix_fmt") ?? "unknown",
-            StoredWidth = Int(s, "width"),
-            StoredHeight = Int(s, "height"),
-            Rotation = RotationOf(s),
-            NominalFrameRate = SafeRational(Str(s, "r_frame_rate")),
-            AverageFrameRate = SafeRational(Str(s, "avg_frame_rate")),
-            FrameRate = SafeRational(Str(s, "r_frame_rate")),
-            TimeBase = SafeRational(Str(s, "time_base")),
-            FrameCount = nbFrames,
-            SourceFrameCount = nbFrames,
-            FrameCountFromContainer = nbFrames > 0,
-            HasBFrames = Int(s, "has_b_frames") > 0,
-        };
-    }
+        Index = s.Index,
+        Codec = s.CodecName ?? "unknown",
+        PixelFormat = s.PixelFormat ?? "unknown",
+        StoredWidth = s.Width ?? 0,
+        StoredHeight = s.Height ?? 0,
+        Rotation = ClockwiseRotation(s.Rotation),
+        NominalFrameRate = Snap(s.RealFrameRate),
+        AverageFrameRate = Snap(s.AverageFrameRate),
+        FrameRate = Snap(s.RealFrameRate),
+        TimeBase = default,
+        FrameCount = 0,
+        SourceFrameCount = 0,
+    };
+
+    /// <summary>The exact facts the packet scan's stream line gives, over FFMpegCore's approximations.</summary>
+    private static VideoStreamInfo WithStreamFacts(VideoStreamInfo video, StreamFacts facts) => video with
+    {
+        NominalFrameRate = facts.NominalFrameRate,
+        AverageFrameRate = facts.AverageFrameRate,
+        FrameRate = facts.NominalFrameRate,
+        TimeBase = facts.TimeBase,
+        FrameCount = Math.Max(0, facts.NbFrames),
+        SourceFrameCount = Math.Max(0, facts.NbFrames),
+        FrameCountFromContainer = facts.NbFrames > 0,
+        HasBFrames = facts.HasBFrames,
+    };
 
     /// <summary>
-    /// Clockwise display rotation from the display matrix. ffprobe prints the matrix's
-    /// counter-clockwise angle; ffmpeg's autorotate turns the picture by its negation, and only by
-    /// multiples of 90 degrees (other angles are not applied, so they count as 0 here too).
+    /// Clockwise display rotation. FFMpegCore reports the display matrix's angle as ffprobe prints it,
+    /// counter-clockwise; ffmpeg's autorotate turns the picture by its negation, and only by multiples of
+    /// 90 degrees (other angles are not applied, so they count as 0 here too).
     /// </summary>
-    internal static int RotationOf(JsonElement stream)
+    internal static int ClockwiseRotation(int counterClockwise)
     {
-        if (!stream.TryGetProperty("side_data_list", out var list)) return 0;
-        foreach (var sd in list.EnumerateArray())
-        {
-            if (Str(sd, "side_data_type") != "Display Matrix") continue;
-            var ccw = Num(sd, "rotation");
-            if (!double.IsFinite(ccw)) return 0;
-            var clockwise = ((-Math.Round(ccw)) % 360 + 360) % 360;
-            foreach (var right in new[] { 0, 90, 180, 270 })
-                if (Math.Abs(clockwise - right) < 1) return right;
-            return 0;
-        }
-        return 0;
+        var clockwise = ((-counterClockwise) % 360 + 360) % 360;
+        return clockwise is 0 or 90 or 180 or 270 ? clockwise : 0;
     }
 
-    private static bool IsCoverArt(JsonElement s) =>
-        s.TryGetProperty("disposition", out var d) && d.TryGetProperty("attached_pic", out var a) && a.ValueKind == JsonValueKind.Number && a.GetInt32() == 1;
+    /// <summary>The video stream line of the packet scan: exact rationals, time base, stored count, B-frames, decoded count.</summary>
+    internal sealed record StreamFacts(Rational NominalFrameRate, Rational AverageFrameRate, Rational TimeBase, long NbFrames, bool HasBFrames, long? DecodedFrames);
 
-    internal sealed record PacketScan(List<long> Pts, List<long> KeyframePts, long LastDuration, long? DecodedFrames);
+    internal sealed record PacketScan(List<long> Pts, List<long> KeyframePts, long LastDuration, StreamFacts Stream)
+    {
+        public long? DecodedFrames => Stream.DecodedFrames;
+    }
 
     /// <summary>Reads ffprobe's compact packet lines ("packet|pts=..|dts=..|duration=..|flags=K_") and the decoded count line.</summary>
     internal static PacketScan ParsePackets(string text)
@@ -138,6 +135,9 @@ public sealed class MediaProbe(MediaTools tools)
         var keys = new List<long>();
         long lastPts = long.MinValue, lastDuration = 0;
         long? decoded = null;
+        long nbFrames = 0;
+        var bFrames = false;
+        Rational nominal = default, average = default, timeBase = default;
         foreach (var raw in text.AsSpan().EnumerateLines())
         {
             var line = raw.Trim();
@@ -175,14 +175,26 @@ public sealed class MediaProbe(MediaTools tools)
             else if (line.StartsWith("stream|"))
             {
                 foreach (var field in line[7..].ToString().Split('|'))
-                    if (field.StartsWith("nb_read_frames=", StringComparison.Ordinal)
-                        && long.TryParse(field["nb_read_frames=".Length..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var c))
-                        decoded = c;
+                {
+                    var eq = field.IndexOf('=');
+                    if (eq < 0) continue;
+                    var value = field[(eq + 1)..];
+                    long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v);
+                    switch (field[..eq])
+                    {
+                        case "r_frame_rate": nominal = SafeRational(value); break;
+                        case "avg_frame_rate": average = SafeRational(value); break;
+                        case "time_base": timeBase = SafeRational(value); break;
+                        case "nb_frames": nbFrames = v; break;
+                        case "has_b_frames": bFrames = v > 0; break;
+                        case "nb_read_frames": if (value != "N/A" && value.Length > 0) decoded = v; break;
+                    }
+                }
             }
         }
         pts.Sort();
         keys.Sort();
-        return new PacketScan(pts, keys, lastDuration, decoded);
+        return new PacketScan(pts, keys, lastDuration, new StreamFacts(nominal, average, timeBase, nbFrames, bFrames, decoded));
     }
 
     /// <summary>Completes the video stream from its packets: start, keyframes, counts, the VFR decision and the constant rate.</summary>
@@ -252,13 +264,4 @@ public sealed class MediaProbe(MediaTools tools)
         try { return Rational.Parse(text); }
         catch (FormatException) { return default; }
     }
-
-    private static string? Str(JsonElement e, string name) =>
-        e.TryGetProperty(name, out var v) ? v.ValueKind == JsonValueKind.String ? v.GetString() : v.ToString() : null;
-
-    private static int Int(JsonElement e, string name) =>
-        int.TryParse(Str(e, name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : 0;
-
-    private static double Num(JsonElement e, string name) =>
-        double.TryParse(Str(e, name), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN;
 }

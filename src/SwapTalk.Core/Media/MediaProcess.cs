@@ -7,9 +7,11 @@ using System.Text;
 namespace SwapTalk.Core.Media;
 
 /// <summary>
-/// A running ffmpeg/ffprobe process: argument list only (no shell), stdin/stdout as pipes, stderr
-/// kept as a bounded tail for errors. Cancellation and disposal kill the process tree and wait for
-/// it to exit, so no process outlives the operation that started it.
+/// The project's one process runner: a running child process (ffmpeg/ffprobe for frame and PCM
+/// streaming and the packet scan; python3, node or ffmpeg as bench references; test tools) with an
+/// argument list only (no shell), stdin/stdout as pipes, stderr kept as a bounded tail for errors.
+/// Cancellation and disposal kill the process tree and wait for it to exit, so no process outlives
+/// the operation that started it. The non-streaming ffmpeg runs go through FFMpegCore instead.
 /// </summary>
 public sealed partial class MediaProcess : IAsyncDisposable
 {
@@ -17,24 +19,25 @@ public sealed partial class MediaProcess : IAsyncDisposable
     public const int StderrTailLines = 40;
 
     private readonly Process _process;
-    private readonly MediaCommand _command;
+    private readonly string _subject;
+    private readonly string _tool;
     private readonly Queue<string> _stderr = new();
     private readonly Task _stderrPump;
     private readonly CancellationTokenRegistration _cancellation;
     private int _killed;
     private bool _disposed;
 
-    private MediaProcess(Process process, MediaCommand command, CancellationToken cancellationToken)
+    private MediaProcess(Process process, string subject, CancellationToken cancellationToken)
     {
         _process = process;
-        _command = command;
+        _subject = subject;
+        _tool = Path.GetFileName(process.StartInfo.FileName);
         Id = process.Id;
         _stderrPump = PumpStderrAsync();
         _cancellation = cancellationToken.Register(static state => ((MediaProcess)state!).Kill(), this);
     }
 
     public int Id { get; }
-    public MediaCommand Command => _command;
     public Stream StandardOutput => _process.StandardOutput.BaseStream;
     public Stream StandardInput => _process.StandardInput.BaseStream;
     public bool HasExited => _process.HasExited;
@@ -44,10 +47,14 @@ public sealed partial class MediaProcess : IAsyncDisposable
     /// <paramref name="framePipes"/>: raw frames will stream through stdin/stdout, so the pipes are
     /// enlarged (a 1080p RGB frame is 6 MB; the default 64 KB pipe would wake each side ~100 times per frame).
     /// </summary>
-    public static MediaProcess Start(MediaTools tools, MediaCommand command, bool keepStdin, CancellationToken cancellationToken, bool framePipes = false)
+    public static MediaProcess Start(MediaTools tools, MediaCommand command, bool keepStdin, CancellationToken cancellationToken, bool framePipes = false) =>
+        Start(command.Executable(tools), command.Arguments, command.Subject, keepStdin, cancellationToken, framePipes);
+
+    /// <summary>Starts any program; <paramref name="subject"/> is what its errors name.</summary>
+    public static MediaProcess Start(string executable, IEnumerable<string> arguments, string subject, bool keepStdin, CancellationToken cancellationToken, bool framePipes = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var info = new ProcessStartInfo(command.Executable(tools))
+        var info = new ProcessStartInfo(executable)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -56,7 +63,7 @@ public sealed partial class MediaProcess : IAsyncDisposable
             StandardErrorEncoding = Encoding.UTF8,
             CreateNoWindow = true,
         };
-        foreach (var argument in command.Arguments) info.ArgumentList.Add(argument);
+        foreach (var argument in arguments) info.ArgumentList.Add(argument);
         Process process;
         try
         {
@@ -64,9 +71,9 @@ public sealed partial class MediaProcess : IAsyncDisposable
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new MediaException(command.Subject, $"could not start {info.FileName}: {e.Message}", inner: e);
+            throw new MediaException(subject, $"could not start {info.FileName}: {e.Message}", inner: e);
         }
-        var started = new MediaProcess(process, command, cancellationToken);
+        var started = new MediaProcess(process, subject, cancellationToken);
         MediaProcessTracker.Started(started);
         if (framePipes)
         {
@@ -96,6 +103,31 @@ public sealed partial class MediaProcess : IAsyncDisposable
         await process.WaitForSuccessAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs a program to its end and returns its exit code, stdout and stderr tail, whatever the exit code
+    /// (bench references, test tools). A program that cannot start gives exit code -1 and the reason.
+    /// </summary>
+    public static async Task<(int Code, byte[] Stdout, string Stderr)> CaptureAsync(string executable, IEnumerable<string> arguments, CancellationToken cancellationToken = default)
+    {
+        MediaProcess process;
+        try
+        {
+            process = Start(executable, arguments, executable, keepStdin: false, cancellationToken);
+        }
+        catch (MediaException e)
+        {
+            return (-1, [], e.Problem);
+        }
+        await using (process.ConfigureAwait(false))
+        {
+            using var stdout = new MemoryStream();
+            await process.StandardOutput.CopyToAsync(stdout, cancellationToken).ConfigureAwait(false);
+            var code = await process.WaitForExitAsync().ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            return (code, stdout.ToArray(), process.StderrTail());
+        }
+    }
+
     public void CloseStdin()
     {
         try { _process.StandardInput.Close(); } catch (IOException) { /* the process already went away */ }
@@ -113,7 +145,7 @@ public sealed partial class MediaProcess : IAsyncDisposable
         var code = await WaitForExitAsync().ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         if (code != 0)
-            throw Failure(failure ?? $"{(_command.Tool == MediaTool.Ffmpeg ? "ffmpeg" : "ffprobe")} failed (exit code {code})");
+            throw Failure(failure ?? $"{_tool} failed (exit code {code})");
     }
 
     /// <summary>Waits for the process to exit and its stderr to be read; returns the exit code.</summary>
@@ -124,26 +156,8 @@ public sealed partial class MediaProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
-    /// <summary>An error naming the command's subject, with the stderr tail; recognises inputs refused by the protocol whitelist.</summary>
-    public MediaException Failure(string problem)
-    {
-        var tail = StderrTail();
-        var badInput = false;
-        if (tail.Contains("not on whitelist", StringComparison.Ordinal))
-        {
-            problem = "refers to a resource that is not a local file (only local files and pipes are allowed; remote URLs and other protocols are refused)";
-            badInput = true;
-        }
-        else if (tail.Contains("Invalid data found when processing input", StringComparison.Ordinal)
-                 || tail.Contains("moov atom not found", StringComparison.Ordinal)
-                 || tail.Contains("partial file", StringComparison.Ordinal)
-                 || tail.Contains("End of file", StringComparison.Ordinal))
-        {
-            problem += "; the input is not readable media (corrupt, truncated, or not audio/video at all)";
-            badInput = true;
-        }
-        return new MediaException(_command.Subject, problem, tail) { IsBadInput = badInput };
-    }
+    /// <summary>An error naming the command's subject, with the stderr tail.</summary>
+    public MediaException Failure(string problem) => MediaException.FromTool(_subject, problem, StderrTail());
 
     /// <summary>Kills the whole process tree; safe to call at any time, from any thread.</summary>
     public void Kill()

@@ -23,7 +23,10 @@ public sealed record MediaTools(string Ffmpeg, string Ffprobe)
         var configured = variable(variableName);
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            if (File.Exists(configured)) return Path.GetFullPath(configured);
+            // FFMpegCore finds a binary by its folder and standard name, so the name itself must be the standard one.
+            if (File.Exists(configured) && Path.GetFileName(configured) == name) return Path.GetFullPath(configured);
+            if (File.Exists(configured))
+                throw new MediaException(configured, $"{variableName} names '{Path.GetFileName(configured)}'; the binary must be called '{name}' (FFMpegCore finds it by folder): point {variableName} at a '{name}' file, e.g. a link");
             throw new MediaException(configured, $"{variableName} points to '{configured}', which does not exist; set it to the {name} binary or unset it to use PATH");
         }
         foreach (var dir in (variable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))

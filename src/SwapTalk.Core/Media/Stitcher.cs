@@ -3,11 +3,12 @@ using System.Text;
 namespace SwapTalk.Core.Media;
 
 /// <summary>What a concat or stitch produced.</summary>
-public sealed record StitchResult(string OutputPath, int Segments, long VideoFrames, Rational FrameRate, double VideoSeconds, double? AudioSeconds, LengthPolicy? Policy);
+public sealed record StitchResult(string OutputPath, int Segments, long VideoFrames, Rational FrameRate, double VideoSeconds, double? AudioSeconds);
 
 /// <summary>
 /// Joins segment files without re-encoding (ffmpeg's concat demuxer, stream copy) and, for the
-/// deliverable, muxes one audio track (AAC) with a <see cref="LengthPolicy"/> into a fast-start MP4.
+/// deliverable, muxes one audio track (AAC), trimmed or padded to the video, into a fast-start MP4.
+/// FFMpegCore composes and runs the ffmpeg command.
 /// Segments must share codec, size, pixel format and rate, as the frame writer's segments do.
 /// </summary>
 public sealed class Stitcher(MediaTools tools)
@@ -16,13 +17,13 @@ public sealed class Stitcher(MediaTools tools)
 
     /// <summary>Concatenates segments into one video file (.mp4 for H.264, .mkv for the lossless intermediate).</summary>
     public Task<StitchResult> ConcatAsync(IReadOnlyList<string> segments, string outputPath, CancellationToken cancellationToken = default) =>
-        StitchAsync(segments, audioPath: null, outputPath, LengthPolicy.Video, cancellationToken);
+        StitchAsync(segments, audioPath: null, outputPath, cancellationToken);
 
     /// <summary>
     /// Concatenates segments and muxes the first audio track of <paramref name="audioPath"/> (an audio
-    /// file or a video's track; null: video only) following <paramref name="policy"/>.
+    /// file or a video's track; null: video only), trimmed or padded with silence to the video's length.
     /// </summary>
-    public async Task<StitchResult> StitchAsync(IReadOnlyList<string> segments, string? audioPath, string outputPath, LengthPolicy policy, CancellationToken cancellationToken = default)
+    public async Task<StitchResult> StitchAsync(IReadOnlyList<string> segments, string? audioPath, string outputPath, CancellationToken cancellationToken = default)
     {
         if (segments.Count == 0) throw new ArgumentException("no segments to concatenate", nameof(segments));
         var container = ContainerFor(outputPath);
@@ -32,7 +33,6 @@ public sealed class Stitcher(MediaTools tools)
         CheckCompatible(segments, probes, container, outputPath);
         var first = probes[0];
         var frames = probes.Sum(p => p.FrameCount);
-        var hasBFrames = probes.Any(p => p.HasBFrames);
 
         MuxPlan plan;
         if (audioPath is null)
@@ -46,7 +46,7 @@ public sealed class Stitcher(MediaTools tools)
             var seconds = double.IsFinite(audio.Duration) ? audio.Duration : audioMedia.Duration;
             if (!double.IsFinite(seconds))
                 throw new MediaException(audioPath, "does not say how long its audio is; convert it to WAV or M4A first") { IsBadInput = true };
-            plan = MuxPlan.Create(frames, first.FrameRate, seconds, policy, segments.Count == 1 ? segments[0] : $"{segments.Count} segments", audioPath, hasBFrames)
+            plan = MuxPlan.Create(frames, first.FrameRate, seconds, segments.Count == 1 ? segments[0] : $"{segments.Count} segments", audioPath)
                 with { AudioStreamIndex = audio.Index, AudioChannels = audio.Channels };
         }
 
@@ -55,15 +55,14 @@ public sealed class Stitcher(MediaTools tools)
         {
             await File.WriteAllTextAsync(listPath, ConcatList(segments), new UTF8Encoding(false), cancellationToken).ConfigureAwait(false);
             await AtomicFile.WriteAsync(outputPath, temp =>
-                MediaProcess.RunAsync(tools, MediaCommands.Stitch(listPath, audioPath, plan, temp, container, outputPath), null, cancellationToken)).ConfigureAwait(false);
+                FFMpegCoreRun.RunAsync(tools, MediaCommands.Stitch(listPath, audioPath, plan, temp, container), outputPath, cancellationToken)).ConfigureAwait(false);
         }
         finally
         {
             try { File.Delete(listPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
-        var kept = plan.VideoFrames ?? frames;
-        return new StitchResult(Path.GetFullPath(outputPath), segments.Count, kept, first.FrameRate, kept / first.FrameRate.Value,
-            audioPath is null ? null : plan.AudioSeconds, audioPath is null ? null : policy);
+        return new StitchResult(Path.GetFullPath(outputPath), segments.Count, frames, first.FrameRate, frames / first.FrameRate.Value,
+            audioPath is null ? null : plan.AudioSeconds);
     }
 
     /// <summary>The concat demuxer's list: one quoted absolute file URL per line (a quote is written '\'').</summary>

@@ -26,7 +26,7 @@ public sealed record SegmentRenderJob(
     VideoEncoding Encoding);
 
 /// <summary>What a segment's render produced.</summary>
-public sealed record RenderedSegment(int Frames, int FramesWithFace, long ReadStart, long ReadEnd, bool Spilled, IReadOnlyList<StageTime> Stages);
+public sealed record RenderedSegment(int Frames, int FramesWithFace, FrameRange Read, bool Spilled, IReadOnlyList<StageTime> Stages);
 
 /// <summary>How segments are rendered.</summary>
 public sealed record RenderOptions
@@ -65,8 +65,8 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
     public static (long Start, long End) AudioRows(JobPlan plan, SegmentSpec segment, AudioWindow window, long trackFeatures)
     {
         var duration = plan.FrameRate.Inverse().Value;
-        var first = window.OwnFeature(plan.FrameRate.FrameSeconds(segment.OutputStart), duration) - window.Center;
-        var last = window.OwnFeature(plan.FrameRate.FrameSeconds(segment.OutputEnd - 1), duration) - window.Center + window.Length;
+        var first = window.OwnFeature(plan.FrameRate.FrameSeconds((int)segment.Output.Start), duration) - window.Center;
+        var last = window.OwnFeature(plan.FrameRate.FrameSeconds((int)segment.Output.End - 1), duration) - window.Center + window.Length;
         var start = Math.Min(first, segment.AudioFeatureStart);
         var end = Math.Max(last, segment.AudioFeatureEnd);
         return (Math.Clamp(start, 0, trackFeatures), Math.Clamp(end, 0, trackFeatures));
@@ -84,11 +84,10 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
             throw new BadInputException("video", $"'{job.Video.Path}' is {video.Width}x{video.Height}, but the plan was made for {plan.Width}x{plan.Height}");
 
         var tracker = models.Tracker(job.Selection);
-        var sourceRange = new FrameRange(segment.SourceStart, segment.SourceEnd);
-        using var builder = tracker.Begin(sourceRange, video.FrameCount);
-        var read = new FrameRange(Math.Min(builder.Input.Start, segment.ReadStart), Math.Max(builder.Input.End, segment.ReadEnd));
+        using var builder = tracker.Begin(segment.Source, video.FrameCount);
+        var read = new FrameRange(Math.Min(builder.Input.Start, segment.Read.Start), Math.Max(builder.Input.End, segment.Read.End));
         var spill = NeedsRandomAccess(plan, segment)
-            ? new SpilledSourceFrames(_options.ScratchDirectory, sourceRange, video.Width, video.Height)
+            ? new SpilledSourceFrames(_options.ScratchDirectory, segment.Source, video.Width, video.Height)
             : null;
         await using var spillOwner = spill;
 
@@ -120,7 +119,7 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         }
 
         // Pass 2: render in batches, write in output order.
-        ISourceFrames source = spill is not null ? spill : new StreamedSourceFrames(media, job.Video, sourceRange, clock);
+        ISourceFrames source = spill is not null ? spill : new StreamedSourceFrames(media, job.Video, segment.Source, clock);
         var latent = models.Latent;
         var batch = Math.Max(1, _options.BatchSize);
         var frameCount = segment.FrameCount;
@@ -140,10 +139,10 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
             await using var writer = media.OpenWriter(outputPath, new FrameWriterSettings(video.Width, video.Height, plan.FrameRate, job.Encoding, ColorOrder.Bgr), cancellationToken);
             clock.Add(PipelineStages.Write, Stopwatch.GetElapsedTime(opening), frames: 0);
             var faces = new List<(int Slot, int Output, FaceTrackFrame Track)>(batch);
-            for (var first = segment.OutputStart; first < segment.OutputEnd; first += batch)
+            for (var first = (int)segment.Output.Start; first < segment.Output.End; first += batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var count = Math.Min(batch, segment.OutputEnd - first);
+                var count = (int)Math.Min(batch, segment.Output.End - first);
                 faces.Clear();
                 for (var j = 0; j < count; j++)
                 {
@@ -172,7 +171,7 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
             foreach (var b in buffers) b.Dispose();
             tensors?.Dispose();
         }
-        return new RenderedSegment(frameCount, withFace, read.Start, read.End, spill is not null, clock.Totals());
+        return new RenderedSegment(frameCount, withFace, read, spill is not null, clock.Totals());
     }
 
     /// <summary>Align, encode, swap, sync, decode and paste the faces of one batch (frames changed in place).</summary>
@@ -247,7 +246,7 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
     internal static bool NeedsRandomAccess(JobPlan plan, SegmentSpec segment)
     {
         var previous = -1;
-        for (var i = segment.OutputStart; i < segment.OutputEnd; i++)
+        for (var i = (int)segment.Output.Start; i < segment.Output.End; i++)
         {
             var s = plan.SourceFrameOf(i);
             if (s < previous) return true;

@@ -64,7 +64,6 @@ public static class FunctionsServices
             sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<IResultUrlSigner>(), settings, TimeProvider.System));
 
         // The workflows and the pipeline's activities, the same code the CLI runs.
-        services.AddSingleton(CloudWorkflows.Catalog);
         services.AddSingleton(_ => new MediaEngine(MediaTools.Resolve(Read)));
         services.AddSingleton(sp => OrtRuntime.Initialize(new OrtRuntimeOptions(), sp.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton(sp => new PipelineServices(sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<MediaEngine>(),

@@ -1,46 +1,44 @@
 using Microsoft.Azure.Functions.Worker;
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Durable;
 using SwapTalk.Core.Hosting.Starting;
 
 namespace SwapTalk.Functions.Functions;
 
 /// <summary>
-/// One activity function per activity the workflows call; each hands its input to the same registered activity the
-/// local executor runs. The registry is resolved on the first activity call, so HTTP and timer invocations never
-/// load ONNX Runtime or the models.
+/// The activity functions: each hands its input to the same registered activity the embedded executor runs. The
+/// registry is resolved on the first activity call, so HTTP and timer invocations never load ONNX Runtime or the
+/// models. The cancellation token is the host's (shutdown, timeout).
 /// </summary>
 public sealed class ActivityFunctions(ActivityRegistry registry)
 {
     [Function(HostingActivityNames.StageInputs)]
-    public Task<StageInputsResult> StageInputs([ActivityTrigger] StageInputsInput input, FunctionContext context) =>
-        Run<StageInputsInput, StageInputsResult>(HostingActivityNames.StageInputs, input, context);
+    public Task<StageInputsResult> StageInputs([ActivityTrigger] StageInputsInput input, CancellationToken cancellationToken) =>
+        Run<StageInputsInput, StageInputsResult>(HostingActivityNames.StageInputs, input, cancellationToken);
 
     [Function(ActivityNames.PlanJob)]
-    public Task<PlanJobResult> PlanJob([ActivityTrigger] PlanJobInput input, FunctionContext context) =>
-        Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, context);
+    public Task<PlanJobResult> PlanJob([ActivityTrigger] PlanJobInput input, CancellationToken cancellationToken) =>
+        Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, cancellationToken);
 
     [Function(ActivityNames.PrepareSource)]
-    public Task<PrepareSourceResult> PrepareSource([ActivityTrigger] PrepareSourceInput input, FunctionContext context) =>
-        Run<PrepareSourceInput, PrepareSourceResult>(ActivityNames.PrepareSource, input, context);
+    public Task<PrepareSourceResult> PrepareSource([ActivityTrigger] PrepareSourceInput input, CancellationToken cancellationToken) =>
+        Run<PrepareSourceInput, PrepareSourceResult>(ActivityNames.PrepareSource, input, cancellationToken);
 
     [Function(ActivityNames.PrepareAudioFeatures)]
-    public Task<PrepareAudioFeaturesResult> PrepareAudioFeatures([ActivityTrigger] PrepareAudioFeaturesInput input, FunctionContext context) =>
-        Run<PrepareAudioFeaturesInput, PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures, input, context);
+    public Task<PrepareAudioFeaturesResult> PrepareAudioFeatures([ActivityTrigger] PrepareAudioFeaturesInput input, CancellationToken cancellationToken) =>
+        Run<PrepareAudioFeaturesInput, PrepareAudioFeaturesResult>(ActivityNames.PrepareAudioFeatures, input, cancellationToken);
 
     [Function(ActivityNames.RenderSegment)]
-    public Task<RenderSegmentResult> RenderSegment([ActivityTrigger] RenderSegmentInput input, FunctionContext context) =>
-        Run<RenderSegmentInput, RenderSegmentResult>(ActivityNames.RenderSegment, input, context);
+    public Task<RenderSegmentResult> RenderSegment([ActivityTrigger] RenderSegmentInput input, CancellationToken cancellationToken) =>
+        Run<RenderSegmentInput, RenderSegmentResult>(ActivityNames.RenderSegment, input, cancellationToken);
 
     [Function(ActivityNames.Stitch)]
-    public Task<StitchResult> Stitch([ActivityTrigger] StitchInput input, FunctionContext context) =>
-        Run<StitchInput, StitchResult>(ActivityNames.Stitch, input, context);
+    public Task<StitchResult> Stitch([ActivityTrigger] StitchInput input, CancellationToken cancellationToken) =>
+        Run<StitchInput, StitchResult>(ActivityNames.Stitch, input, cancellationToken);
 
     [Function(ActivityNames.WriteReport)]
-    public Task<WriteReportResult> WriteReport([ActivityTrigger] WriteReportInput input, FunctionContext context) =>
-        Run<WriteReportInput, WriteReportResult>(ActivityNames.WriteReport, input, context);
+    public Task<WriteReportResult> WriteReport([ActivityTrigger] WriteReportInput input, CancellationToken cancellationToken) =>
+        Run<WriteReportInput, WriteReportResult>(ActivityNames.WriteReport, input, cancellationToken);
 
-    private Task<TOutput> Run<TInput, TOutput>(string name, TInput input, FunctionContext context) =>
-        DurableMapping.RunActivityAsync<TInput, TOutput>(registry, name, input,
-            DurableMapping.InstanceIdOf(context.BindingContext.BindingData), context.CancellationToken);
+    private Task<TOutput> Run<TInput, TOutput>(string name, TInput input, CancellationToken cancellationToken) =>
+        registry.RunAsync<TInput, TOutput>(name, input, cancellationToken);
 }

@@ -1,24 +1,25 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
-using SwapTalk.Core.Hosting.Durable;
 using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Core.Workflow;
-using SwapTalk.Functions.Durable;
 
 namespace SwapTalk.Functions.Functions;
 
-/// <summary>One orchestrator function per workflow of the cloud catalog; each runs the core's workflow code.</summary>
-public sealed class WorkflowFunctions(WorkflowCatalog catalog)
+/// <summary>The orchestrator functions: each runs the core's orchestrator on Durable's own context, nothing in between.</summary>
+public static class WorkflowFunctions
 {
     [Function(CloudWorkflowNames.CloudDubJob)]
-    public Task<DubJobResult> CloudDubJob([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        DurableMapping.RunWorkflowAsync<DubJobResult>(catalog, CloudWorkflowNames.CloudDubJob, new DurableWorkflowContext(context));
+    public static Task<DubJobResult> CloudDubJob([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new CloudDubJobOrchestrator().RunAsync(context, Input<CloudDubJobInput>(context));
 
     [Function(WorkflowNames.DubJob)]
-    public Task<DubJobResult> DubJob([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        DurableMapping.RunWorkflowAsync<DubJobResult>(catalog, WorkflowNames.DubJob, new DurableWorkflowContext(context));
+    public static Task<DubJobResult> DubJob([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new DubJobOrchestrator().RunAsync(context, Input<DubJobInput>(context));
 
     [Function(WorkflowNames.RenderSegments)]
-    public Task<RenderSegmentsResult> RenderSegments([OrchestrationTrigger] TaskOrchestrationContext context) =>
-        DurableMapping.RunWorkflowAsync<RenderSegmentsResult>(catalog, WorkflowNames.RenderSegments, new DurableWorkflowContext(context));
+    public static Task<RenderSegmentsResult> RenderSegments([OrchestrationTrigger] TaskOrchestrationContext context) =>
+        new RenderSegmentsOrchestrator().RunAsync(context, Input<RenderSegmentsInput>(context));
+
+    private static T Input<T>(TaskOrchestrationContext context) =>
+        context.GetInput<T>() ?? throw new ArgumentException($"orchestration '{context.Name}' ({context.InstanceId}) was started without its {typeof(T).Name} input");
 }

@@ -127,9 +127,9 @@ public static partial class FunctionsCodeChecks
         foreach (var f in source.Functions.Where(f => f.Trigger == "ActivityTrigger"))
         {
             var body = Regex.Replace(f.Body, @"\s+", " ").Trim();
-            var call = Regex.Match(body, @"^Run<\w+, \w+>\((\w+\.\w+), input, context\);");
+            var call = Regex.Match(body, @"^Run<\w+, \w+>\((\w+\.\w+), input, cancellationToken\);");
             if (!call.Success)
-                yield return $"{f.File}: activity function '{f.Name}' must be '=> Run<TIn, TOut>(ActivityNames.X, input, context);', not '{body[..Math.Min(body.Length, 80)]}'";
+                yield return $"{f.File}: activity function '{f.Name}' must be '=> Run<TIn, TOut>(ActivityNames.X, input, cancellationToken);', not '{body[..Math.Min(body.Length, 80)]}'";
             else if (FunctionsSource.EvaluateConstant(call.Groups[1].Value) != f.Name)
                 yield return $"{f.File}: activity function '{f.Name}' runs activity {call.Groups[1].Value}";
         }

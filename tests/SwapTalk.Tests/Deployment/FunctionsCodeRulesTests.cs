@@ -27,8 +27,8 @@ public class FunctionsCodeRulesTests
         public sealed class Acts(ActivityRegistry registry)
         {
             [Function(ActivityNames.PlanJob)]
-            public Task<PlanJobResult> PlanJob([ActivityTrigger] PlanJobInput input, FunctionContext context) =>
-                Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, context);
+            public Task<PlanJobResult> PlanJob([ActivityTrigger] PlanJobInput input, CancellationToken cancellationToken) =>
+                Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, cancellationToken);
         }
         """;
 
@@ -120,11 +120,11 @@ public class FunctionsCodeRulesTests
     }
 
     [Theory]
-    [InlineData("Run<PlanJobInput, PlanJobResult>(ActivityNames.Stitch, input, context);", "runs activity ActivityNames.Stitch")]
-    [InlineData("Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input with { JobId = \"x\" }, context);", "must be '=> Run<TIn, TOut>")]
+    [InlineData("Run<PlanJobInput, PlanJobResult>(ActivityNames.Stitch, input, cancellationToken);", "runs activity ActivityNames.Stitch")]
+    [InlineData("Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input with { JobId = \"x\" }, cancellationToken);", "must be '=> Run<TIn, TOut>")]
     public void Activity_functions_doing_more_than_delegating_are_reported(string body, string problem)
     {
-        var source = Source(Good.Replace("Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, context);", body));
+        var source = Source(Good.Replace("Run<PlanJobInput, PlanJobResult>(ActivityNames.PlanJob, input, cancellationToken);", body));
         FunctionsCodeChecks.ActivitiesDelegate(source).Should().ContainSingle().Which.Should().Contain(problem);
     }
 

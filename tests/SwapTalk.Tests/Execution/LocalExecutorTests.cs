@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Jobs;
@@ -49,8 +50,10 @@ public sealed class LocalExecutorTests : IDisposable
         result.SegmentsRendered.Should().Be(8);
         _job.Activities.RenderAttempts.Where(a => a.Segment == 2).Select(a => a.Attempt).Should().Equal(1, 2, 3);
         var failures = events.Of<ActivityFailed>();
-        failures.Select(f => (f.Attempt, f.RetryIn)).Should().Equal((1, TimeSpan.FromMilliseconds(1)), (2, TimeSpan.FromMilliseconds(2)));
+        failures.Select(f => f.Attempt).Should().Equal(1, 2);
         failures.Should().OnlyContain(f => f.Failure.ErrorType == typeof(IOException).FullName && f.Failure.ErrorMessage == "GPU busy");
+        events.Of<ActivityRetrying>().Select(r => (r.Attempt, r.Delay)).Should().Equal(
+            [(1, TimeSpan.FromMilliseconds(1)), (2, TimeSpan.FromMilliseconds(2))], "the SDK's policy: first interval, then times the coefficient");
     }
 
     [Fact]
@@ -62,7 +65,7 @@ public sealed class LocalExecutorTests : IDisposable
 
         var failed = (await run.Should().ThrowAsync<WorkflowFailedException>()).Which;
         failed.IsPermanent.Should().BeFalse("a transient cause may pass on a later run");
-        failed.Failure.RootCause.ErrorMessage.Should().Be("disk on fire");
+        failed.RootCause.ErrorMessage.Should().Be("disk on fire");
         _job.Activities.RenderAttempts.Count(a => a.Segment == 5).Should().Be(3);
         (await StoredSegments("job-exhausted")).Should().Be(7, "every other segment finished and is kept for a resume");
         var report = await _job.Store.ReadJsonAsync<JobReport>(BlobNames.Report("job-exhausted"), cancellationToken: Ct);
@@ -78,7 +81,7 @@ public sealed class LocalExecutorTests : IDisposable
         var run = () => _job.Executor().RunAsync<DubJobResult>(WorkflowNames.DubJob, "job-badframe", input, Ct);
         var failed = (await run.Should().ThrowAsync<WorkflowFailedException>()).Which;
         failed.IsPermanent.Should().BeTrue();
-        failed.Message.Should().Be("workflow 'job-badframe' failed: bad input: video: frame 7 cannot be decoded");
+        failed.RootCause.ErrorMessage.Should().Be("bad input: video: frame 7 cannot be decoded");
         _job.Activities.RenderAttempts.Count(a => a.Segment == 1).Should().Be(1);
     }
 
@@ -151,58 +154,65 @@ public sealed class LocalExecutorTests : IDisposable
     }
 
     [Fact]
-    public async Task Oversized_payloads_fail_with_a_clear_message_and_are_not_retried()
+    public async Task Oversized_payloads_fail_with_a_clear_message()
     {
-        var attempts = 0;
-        var activities = new ActivityRegistry().Add<int, string>("Big", (n, _, _) =>
-        {
-            Interlocked.Increment(ref attempts);
-            return Task.FromResult(new string('x', n));
-        });
-        var retry = new WorkflowTaskOptions(JobFixture.FastRetry);
-        var catalog = WorkflowCatalog.Default
-            .With<int, string>("BigResult", (context, n) => context.CallActivityAsync<string>("Big", n, retry))
-            .With<int, string>("BigInput", (context, n) => context.CallActivityAsync<string>("Big", new string('y', n), retry));
+        var activities = new ActivityRegistry().Add<int, string>("Big", (n, _) => Task.FromResult(new string('x', n)));
+        var catalog = OrchestratorCatalog.Default
+            .With("BigResult", new FuncOrchestrator<int, string>((context, n) => context.CallActivityAsync<string>("Big", n)))
+            .With("BigInput", new FuncOrchestrator<int, string>((context, n) => context.CallActivityAsync<string>("Big", new string('y', n))));
         var executor = new LocalWorkflowExecutor(activities, catalog, new LocalExecutorOptions { MaxPayloadBytes = 1000 });
 
         var result = () => executor.RunAsync<string>("BigResult", "big-1", 5000, Ct);
-        (await result.Should().ThrowAsync<WorkflowFailedException>()).Which.Failure.RootCause.ErrorMessage
-            .Should().Be("the result of activity 'Big' is 5002 bytes of JSON, over the 1000-byte limit: return blob names, not data");
-        attempts.Should().Be(1);
+        (await result.Should().ThrowAsync<WorkflowFailedException>()).Which.RootCause.ErrorMessage
+            .Should().Be("the result of activity 'Big' is 5002 bytes of JSON, over the 1000-byte limit: pass blob names, not data");
 
         var input = () => executor.RunAsync<string>("BigInput", "big-2", 5000, Ct);
-        (await input.Should().ThrowAsync<WorkflowFailedException>()).Which.Failure.ErrorMessage
-            .Should().StartWith("the input of activity 'Big' in workflow 'big-2' is 5002 bytes of JSON");
+        (await input.Should().ThrowAsync<WorkflowFailedException>()).Which.RootCause.ErrorMessage
+            .Should().Be("the input of activity 'Big' is 5002 bytes of JSON, over the 1000-byte limit: pass blob names, not data");
         (await executor.RunAsync<string>("BigResult", "big-3", 10, Ct)).Should().Be("xxxxxxxxxx");
     }
 
     [Fact]
-    public async Task A_child_that_cannot_return_its_result_fails_its_parent_instead_of_hanging()
+    public async Task Orchestration_code_runs_one_step_at_a_time_and_a_failed_child_fails_its_parent()
     {
-        var catalog = WorkflowCatalog.Default
-            .With<int, string>("Child", (_, n) => Task.FromResult(new string('z', n)))
-            .With<int, string>("Parent", (context, n) => context.CallSubWorkflowAsync<string>("Child", "parent-1:child", n));
-        var executor = new LocalWorkflowExecutor(new ActivityRegistry(), catalog, new LocalExecutorOptions { MaxPayloadBytes = 100 });
-        var run = () => executor.RunAsync<string>("Parent", "parent-1", 500, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        var inside = 0;
+        var overlapped = false;
+        var activities = new ActivityRegistry().Add<int, int>("Slow", async (n, ct) => { await Task.Delay(n % 3, ct); return n; });
+        async Task<int> Step(TaskOrchestrationContext context, int n)
+        {
+            if (Interlocked.Increment(ref inside) > 1) overlapped = true;
+            Thread.Sleep(1); // a step that takes time: another continuation of this instance must not run meanwhile
+            Interlocked.Decrement(ref inside);
+            return await context.CallActivityAsync<int>("Slow", n);
+        }
+        var catalog = OrchestratorCatalog.Default
+            .With("FanOut", new FuncOrchestrator<int, int>(async (context, n) => (await Task.WhenAll(Enumerable.Range(0, n).Select(i => Step(context, i)))).Sum()))
+            .With("Child", new FuncOrchestrator<int, int>((_, n) => throw new BadInputException("n", $"{n} is odd")))
+            .With("Parent", new FuncOrchestrator<int, int>((context, n) => context.CallSubOrchestratorAsync<int>("Child", n, new SubOrchestrationOptions { InstanceId = "parent-1:child" })));
+        var executor = new LocalWorkflowExecutor(activities, catalog, new LocalExecutorOptions { MaxParallelActivities = 4 });
+
+        (await executor.RunAsync<int>("FanOut", "fan-1", 40, Ct)).Should().Be(Enumerable.Range(0, 40).Sum());
+        overlapped.Should().BeFalse("Durable runs an instance's orchestration code on one logical thread");
+
+        var run = () => executor.RunAsync<int>("Parent", "parent-1", 3, Ct).WaitAsync(TimeSpan.FromSeconds(30), Ct);
         var failed = (await run.Should().ThrowAsync<WorkflowFailedException>()).Which;
-        failed.Failure.RootCause.ErrorType.Should().Be(typeof(WorkflowPayloadTooLargeException).FullName);
-        failed.Failure.RootCause.ErrorMessage.Should().StartWith("the output in workflow 'parent-1:child' is 502 bytes of JSON");
-        failed.IsPermanent.Should().BeTrue();
+        failed.RootCause.ErrorMessage.Should().Be("bad input: n: 3 is odd");
+        failed.IsPermanent.Should().BeTrue("the child's bad input is found down the failure chain");
     }
 
     [Fact]
-    public async Task Unknown_names_fail_at_once_naming_what_is_registered()
+    public async Task Unknown_names_fail_naming_what_is_registered()
     {
-        var catalog = WorkflowCatalog.Default.With<int, int>("CallsNothing", (context, _) => context.CallActivityAsync<int>("Nope", 1, new WorkflowTaskOptions(JobFixture.FastRetry)));
+        var catalog = OrchestratorCatalog.Default.With("CallsNothing", new FuncOrchestrator<int, int>((context, _) => context.CallActivityAsync<int>("Nope", 1)));
         var events = new Events();
-        var executor = new LocalWorkflowExecutor(ReplayTests.EchoActivities(), catalog, new LocalExecutorOptions { Progress = events });
+        var executor = new LocalWorkflowExecutor(_job.Activities.Registry(), catalog, new LocalExecutorOptions { Progress = events });
         var run = () => executor.RunAsync<int>("CallsNothing", "nothing-1", 1, Ct);
-        (await run.Should().ThrowAsync<WorkflowFailedException>()).Which.Failure.RootCause.ErrorMessage
-            .Should().Be("no activity named 'Nope' is registered (known: Double, Echo, EchoTicks)");
+        (await run.Should().ThrowAsync<WorkflowFailedException>()).Which.RootCause.ErrorMessage
+            .Should().StartWith("no activity named 'Nope' is registered (known: PlanJob, PrepareAudioFeatures,");
         events.Of<ActivityStarted>().Should().BeEmpty();
 
-        var workflow = () => executor.RunAsync<int>("Missing", "missing-1", 1, Ct);
-        (await workflow.Should().ThrowAsync<UnknownWorkflowTaskException>()).WithMessage("no workflow named 'Missing' is registered (known: *DubJob*)");
+        var orchestration = () => executor.RunAsync<int>("Missing", "missing-1", 1, Ct);
+        (await orchestration.Should().ThrowAsync<InvalidOperationException>()).WithMessage("no orchestrator named 'Missing' is registered (known: *DubJob*)");
     }
 
     [Fact]
@@ -233,34 +243,20 @@ public sealed class LocalExecutorTests : IDisposable
     }
 
     [Fact]
-    public void Retry_policy_follows_durable_rules_and_never_retries_bad_input()
+    public void Job_retry_is_the_sdks_retry_policy_and_never_retries_bad_input()
     {
-        var policy = new WorkflowRetryPolicy(5, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(5));
-        Enumerable.Range(2, 5).Select(policy.DelayBefore).Should().Equal(
-            TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(5));
-        var transient = WorkflowFailureDetails.FromException(new IOException("busy"));
-        var badInput = WorkflowFailureDetails.FromException(new BadInputException("video", "no frames"));
-        var wrappedBadInput = WorkflowFailureDetails.FromException(new WorkflowTaskFailedException("RenderSegments", 3, badInput));
-        policy.ShouldRetry(1, transient, TimeSpan.Zero).Should().BeTrue();
-        policy.ShouldRetry(5, transient, TimeSpan.Zero).Should().BeFalse("five attempts were made");
-        policy.ShouldRetry(1, badInput, TimeSpan.Zero).Should().BeFalse();
-        policy.ShouldRetry(1, wrappedBadInput, TimeSpan.Zero).Should().BeFalse("the cause is found inside a failed child");
-        wrappedBadInput.RootCause.Should().Be(badInput);
-        new WorkflowRetryPolicy(5, TimeSpan.FromSeconds(1), retryTimeout: TimeSpan.FromSeconds(3))
-            .ShouldRetry(2, transient, TimeSpan.FromSeconds(2.5)).Should().BeFalse("the next attempt would start after the retry timeout");
-
-        var json = WorkflowJson.Serialize(policy)!;
-        var back = WorkflowJson.Deserialize<WorkflowRetryPolicy>(json);
-        back.Should().Be(policy);
-
-        Action[] invalid =
-        [
-            () => _ = new WorkflowRetryPolicy(0, TimeSpan.FromSeconds(1)),
-            () => _ = new WorkflowRetryPolicy(1, TimeSpan.Zero),
-            () => _ = new WorkflowRetryPolicy(1, TimeSpan.FromSeconds(1), 0.5),
-            () => _ = new WorkflowRetryPolicy(1, TimeSpan.FromSeconds(2), 1, TimeSpan.FromSeconds(1)),
-            () => _ = new WorkflowRetryPolicy(1, TimeSpan.FromSeconds(2), 1, null, TimeSpan.FromSeconds(1)),
-        ];
-        foreach (var make in invalid) make.Should().Throw<ArgumentOutOfRangeException>();
+        var options = new JobRetry(5, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(5)).ToTaskOptions();
+        var policy = options.Retry!.Policy!;
+        (policy.MaxNumberOfAttempts, policy.FirstRetryInterval, policy.BackoffCoefficient, policy.MaxRetryInterval)
+            .Should().Be((5, TimeSpan.FromSeconds(1), 2.0, TimeSpan.FromSeconds(5)));
+        var transient = TaskFailureDetails.FromException(new IOException("busy"));
+        var badInput = TaskFailureDetails.FromException(new BadInputException("video", "no frames"));
+        var wrapped = new TaskFailureDetails(typeof(TaskFailedException).FullName!, "RenderSegments failed", null, badInput, null);
+        JobRetry.IsTransient(transient).Should().BeTrue();
+        JobRetry.IsTransient(badInput).Should().BeFalse();
+        JobRetry.IsTransient(wrapped).Should().BeFalse("the cause is found inside a failed child");
+        JobRetry.IsBadInput(new TaskFailureDetails("SwapTalk.Core.Jobs.BadInputException", "from another process", null, null, null))
+            .Should().BeTrue("the type name is enough");
+        WorkflowJson.Deserialize<JobRetry>(WorkflowJson.Serialize(JobRetry.Default)).Should().Be(JobRetry.Default);
     }
 }

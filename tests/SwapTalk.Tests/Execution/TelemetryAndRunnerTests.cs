@@ -121,7 +121,7 @@ public sealed class LocalJobRunnerTests : IDisposable
     {
         var input = await _job.StageAsync("job-limits", _job.Request(new VideoDescriptor(48, "25", Width: 8000, Height: 4000), null), Ct);
         var plan = new PlanJobActivity(_job.Store, new DescriptorInspector(), new OnnxFolderInventory());
-        var run = () => plan.RunAsync(new PlanJobInput("job-limits", input.Inputs, _job.ModelsDir, input.Options), new ActivityCallContext("PlanJob", "job-limits", 1), Ct);
+        var run = () => plan.RunAsync(new PlanJobInput("job-limits", input.Inputs, _job.ModelsDir, input.Options), Ct);
         (await run.Should().ThrowAsync<BadInputException>()).WithMessage("*video*is 8000x4000; supported sizes are 64x64 to 3840x2160");
         (await _job.Store.ExistsAsync(BlobNames.Plan("job-limits"), Ct)).Should().BeFalse();
 

@@ -1,3 +1,4 @@
+using SwapTalk.Core.Media;
 using Rational = SwapTalk.Core.Media.Rational;
 using System.Text.Json;
 using SwapTalk.Core.Jobs;
@@ -61,7 +62,6 @@ public class JobPlannerTests
         pingPong.FrameRule.Should().Be(FrameRule.PingPong);
         pingPong.Segments.Should().HaveCount(6);
         pingPong.Segments.Select(s => s.FrameCount).Should().Equal(46, 46, 46, 46, 46, 45);
-        pingPong.Mux.Should().Be(MuxLengthPolicy.Video);
         pingPong.UsedAudioSeconds.Should().Be(11.0);
 
         var freeze = JobPlanner.Plan(grid, 11.0, Options(policy: LengthPolicy.Freeze));
@@ -95,19 +95,17 @@ public class JobPlannerTests
     public void Segments_carry_exact_ranges_times_context_and_audio_features()
     {
         var plan = JobPlanner.Plan(Video(100, new Rational(25, 1)), null, Options(segmentFrames: 40, context: 3));
-        plan.Segments.Select(s => (s.OutputStart, s.OutputEnd)).Should().Equal((0, 34), (34, 67), (67, 100));
+        plan.Segments.Select(s => s.Output).Should().Equal(new FrameRange(0, 34), new FrameRange(34, 67), new FrameRange(67, 100));
         var middle = plan.Segments[1];
-        middle.SourceStart.Should().Be(34);
-        middle.SourceEnd.Should().Be(67);
-        middle.ReadStart.Should().Be(31);
-        middle.ReadEnd.Should().Be(70);
+        middle.Source.Should().Be(new FrameRange(34, 67));
+        middle.Read.Should().Be(new FrameRange(31, 70));
         middle.StartTime.Should().Be(TimeSpan.FromSeconds(1.36));
         middle.EndTime.Should().Be(TimeSpan.FromSeconds(2.68));
         // 50 Hz features: frame 34 -> 68, frame 67 -> 134; window +-8.
         middle.AudioFeatureStart.Should().Be(60);
         middle.AudioFeatureEnd.Should().Be(142);
-        plan.Segments[0].ReadStart.Should().Be(0, "context is clamped to the clip");
-        plan.Segments[2].ReadEnd.Should().Be(100);
+        plan.Segments[0].Read.Start.Should().Be(0, "context is clamped to the clip");
+        plan.Segments[2].Read.End.Should().Be(100);
         plan.Segments[2].AudioFeatureEnd.Should().Be(plan.AudioFeatureCount).And.Be(200);
     }
 
@@ -134,7 +132,8 @@ public class JobPlannerTests
         back.FrameRate.Should().Be(plan.FrameRate);
         back.AudioFeatures.Should().Be(plan.AudioFeatures);
         back.Should().BeEquivalentTo(plan, o => o.Excluding(p => p.Segments));
-        json.Should().Contain("\"frameRule\": \"freeze\"").And.Contain("\"frameRate\": \"30000/1001\"").And.Contain("\"mux\": \"video\"");
+        json.Should().Contain("\"frameRule\": \"freeze\"").And.Contain("\"frameRate\": \"30000/1001\"")
+            .And.Contain("\"output\": [0, 16]", "frame ranges are stored as [start, end]");
     }
 
     [Fact]
@@ -187,7 +186,6 @@ public class JobPlannerTests
                 : policy == LengthPolicy.Trim ? frames : rate.FramesIn(audio.Value);
             if (plan.OutputFrameCount != expected || JobPlanner.OutputFrameCount(video, audio, policy) != expected)
                 Fail($"{shape}: {plan.OutputFrameCount} output frames, expected {expected}");
-            if (plan.Mux != MuxLengthPolicy.Video) Fail($"{shape}: mux {plan.Mux}");
 
             var owner = new int[plan.OutputFrameCount];
             Array.Fill(owner, -1);
@@ -199,12 +197,12 @@ public class JobPlannerTests
             {
                 var s = plan.Segments[k];
                 if (s.Index != k) Fail($"{shape}: segment {k} has index {s.Index}");
-                if (s.StartTime != rate.FrameTime(s.OutputStart) || s.EndTime != rate.FrameTime(s.OutputEnd)) Fail($"{shape}: segment {k} times");
-                if (k > 0 && s.OutputStart != plan.Segments[k - 1].OutputEnd) Fail($"{shape}: gap or overlap before segment {k}");
+                if (s.StartTime != rate.FrameTime(s.Output.Start) || s.EndTime != rate.FrameTime(s.Output.End)) Fail($"{shape}: segment {k} times");
+                if (k > 0 && s.Output.Start != plan.Segments[k - 1].Output.End) Fail($"{shape}: gap or overlap before segment {k}");
 
                 // Plain checks per frame (an assertion library call per frame would dominate the run time).
                 int lo = int.MaxValue, hi = -1;
-                for (var i = s.OutputStart; i < s.OutputEnd; i++)
+                for (var i = (int)s.Output.Start; i < s.Output.End; i++)
                 {
                     if (owner[i] != -1) Fail($"{shape}: frame {i} is in segments {owner[i]} and {k}");
                     owner[i] = k;
@@ -220,11 +218,11 @@ public class JobPlannerTests
                         || Math.Min(plan.AudioFeatureCount, centre + plan.AudioFeatures.WindowAfter + 1) > s.AudioFeatureEnd)
                         Fail($"{shape}: frame {i}'s audio window is outside segment {k}'s feature span");
                 }
-                if ((s.SourceStart, s.SourceEnd) != (lo, hi + 1)) Fail($"{shape}: segment {k} source range [{s.SourceStart}, {s.SourceEnd}) is not [{lo}, {hi + 1})");
-                if (s.ReadStart != Math.Max(0, lo - context) || s.ReadEnd != Math.Min(frames, hi + 1 + context)) Fail($"{shape}: segment {k} read range");
+                if (s.Source != new FrameRange(lo, hi + 1)) Fail($"{shape}: segment {k} source range {s.Source} is not [{lo}, {hi + 1})");
+                if (s.Read != new FrameRange(Math.Max(0, lo - context), Math.Min(frames, hi + 1 + context))) Fail($"{shape}: segment {k} read range");
             }
             if (Array.IndexOf(owner, -1) is var orphan and >= 0) Fail($"{shape}: frame {orphan} has no segment");
-            if (plan.Segments[^1].OutputEnd != plan.OutputFrameCount || plan.Segments[^1].EndTime != plan.OutputDuration)
+            if (plan.Segments[^1].Output.End != plan.OutputFrameCount || plan.Segments[^1].EndTime != plan.OutputDuration)
                 Fail($"{shape}: the last segment does not end the output");
         }
     }

@@ -49,11 +49,15 @@ public class BadInputTests(MediaClips clips)
         // The same holds for every other entry point that takes an input.
         var speech = () => clips.Engine.ReadSpeechAsync(path);
         await speech.Should().ThrowAsync<MediaException>().WithMessage("*not a local file*");
+        // A concat list cannot smuggle in a remote file either: the stitch command, run by FFMpegCore, refuses it.
         var concatList = clips.NewPath("list.txt");
         await File.WriteAllTextAsync(concatList, "ffconcat version 1.0\nfile 'http://127.0.0.1:9/x.mkv'\n");
-        var (code, _, stderr) = await MediaClips.Run(clips.Tools.Ffmpeg, MediaCommands.Concat(concatList, clips.NewPath("o.mkv"), "matroska", false, "x").Arguments);
-        code.Should().NotBe(0);
-        stderr.Should().Contain("not on whitelist", "a concat list cannot smuggle in a remote file either");
+        var output = clips.NewPath("o.mkv");
+        var concat = () => FFMpegCoreRun.RunAsync(clips.Tools, MediaCommands.Stitch(concatList, null, new MuxPlan(), output, "matroska"), output, CancellationToken.None);
+        var refused = (await concat.Should().ThrowAsync<MediaException>()).Which;
+        refused.Message.Should().StartWith($"'{output}': refers to a resource that is not a local file");
+        refused.StderrTail.Should().Contain("not on whitelist");
+        refused.IsBadInput.Should().BeTrue();
     }
 
     private async Task<string> Make(string kind)

@@ -45,9 +45,9 @@ public class MediaCliTests(MediaClips clips)
         code.Should().Be(2);
         stderr.Should().Contain($"'{missing}': does not exist");
         (await Swaptalk("media", "probe")).Code.Should().Be(2);
-        var policy = await Swaptalk("media", "resegment", clips.H264, "--policy", "longest", "--out", clips.NewPath("x.mp4"));
-        policy.Code.Should().Be(2);
-        policy.Stderr.Should().Contain("--policy must be audio, video or shortest");
+        var segments = await Swaptalk("media", "resegment", clips.H264, "--segments", "0", "--out", clips.NewPath("x.mp4"));
+        segments.Code.Should().Be(2);
+        segments.Stderr.Should().Contain("--segments must be between 1 and the video's 75 frames");
         var noOut = await Swaptalk("media", "resegment", clips.H264);
         (noOut.Code, noOut.Stderr.Contains("--out")).Should().Be((2, true));
     }
@@ -56,7 +56,7 @@ public class MediaCliTests(MediaClips clips)
     public async Task Resegment_verifies_frames_and_writes_the_muxed_mp4()
     {
         var output = clips.NewPath("resegmented.mp4");
-        var (code, stdout, stderr) = await Swaptalk("media", "resegment", clips.H264, "--segments", "3", "--policy", "shortest", "--preset", "ultrafast", "--out", output);
+        var (code, stdout, stderr) = await Swaptalk("media", "resegment", clips.H264, "--segments", "3", "--preset", "ultrafast", "--out", output);
         code.Should().Be(0, stderr);
         stdout.Should().Contain("verified: 75/75 frames identical").And.Contain("75 frames, video 3.000 s, audio 3.0");
         var media = await clips.Engine.ProbeAsync(output);
@@ -65,10 +65,12 @@ public class MediaCliTests(MediaClips clips)
     }
 
     [Fact]
-    public async Task Resegment_with_audio_longer_than_video_under_policy_audio_is_a_bad_input()
+    public async Task Resegment_with_audio_longer_than_the_video_trims_it_to_the_video()
     {
-        var (code, _, stderr) = await Swaptalk("media", "resegment", clips.Odd, "--segments", "2", "--audio", clips.H264, "--policy", "audio", "--preset", "ultrafast", "--out", clips.NewPath("y.mp4"));
-        code.Should().Be(2);
-        stderr.Should().Contain("shorter than the audio");
+        var output = clips.NewPath("y.mp4");
+        var (code, stdout, stderr) = await Swaptalk("media", "resegment", clips.Odd, "--segments", "2", "--audio", clips.H264, "--preset", "ultrafast", "--out", output);
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("50 frames, video 2.000 s, audio 2.0").And.Contain("trimmed or padded to the video");
+        (await clips.Engine.ProbeAsync(output)).RequireAudio().Duration.Should().BeApproximately(2.0, 0.04);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using SwapTalk.Core.Media;
 using SwapTalk.Tests.Media;
@@ -72,18 +71,8 @@ public sealed class MediaClips : IAsyncLifetime
         if (code != 0) throw new InvalidOperationException($"ffmpeg {string.Join(' ', args)} failed: {err}");
     }
 
-    public static async Task<(int Code, byte[] Stdout, string Stderr)> Run(string exe, IEnumerable<string> args)
-    {
-        var info = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        using var p = Process.Start(info)!;
-        p.StandardInput.Close();
-        var err = p.StandardError.ReadToEndAsync();
-        using var ms = new MemoryStream();
-        await p.StandardOutput.BaseStream.CopyToAsync(ms);
-        await p.WaitForExitAsync();
-        return (p.ExitCode, ms.ToArray(), await err);
-    }
+    /// <summary>Runs a tool through the project's one process runner (exit code, stdout, stderr tail).</summary>
+    public static Task<(int Code, byte[] Stdout, string Stderr)> Run(string exe, IEnumerable<string> args) => MediaProcess.CaptureAsync(exe, args);
 
     /// <summary>MD5 of every decoded frame as packed RGB, straight from ffmpeg (no seeking, no rate mapping).</summary>
     public static async Task<List<string>> ReferenceFrameHashes(string path, string pixelFormat = "rgb24", params string[] inputOptions)

@@ -19,21 +19,18 @@ public class MediaCommandsTests
         },
     };
 
+    /// <summary>The commands the engine's own runner starts (streaming and the packet scan).</summary>
     public static TheoryData<string> AllCommands() => new(
-        "probe", "packets", "read", "read-seek", "write-h264", "write-lossless", "pcm", "aac", "concat", "stitch");
+        "packets", "read", "read-seek", "write-h264", "write-lossless", "pcm");
 
     private static MediaCommand Build(string which) => which switch
     {
-        "probe" => MediaCommands.ProbeStreams("/data/in.mp4"),
         "packets" => MediaCommands.ProbePackets("/data/in.mkv", 0, countFrames: true),
         "read" => MediaCommands.ReadFrames(FrameReadPlan.Create(Clip, new FrameRange(0, 10))),
         "read-seek" => MediaCommands.ReadFrames(FrameReadPlan.Create(Clip, new FrameRange(30, 40))),
         "write-h264" => MediaCommands.WriteFrames(new FrameWriterSettings(320, 240, new(25, 1), VideoEncoding.H264(20, "veryfast")), "/out/.x.partial", "/out/x.mp4"),
         "write-lossless" => MediaCommands.WriteFrames(new FrameWriterSettings(361, 289, new(25, 1), VideoEncoding.Lossless), "/out/.x.partial", "/out/x.mkv"),
         "pcm" => MediaCommands.ReadSpeechPcm("/data/a.wav", 0),
-        "aac" => MediaCommands.EncodeAac("/data/a.wav", 0, 1, "/out/a.m4a"),
-        "concat" => MediaCommands.Concat("/out/list.txt", "/out/all.mkv", "matroska", false, "/out/all.mkv"),
-        "stitch" => MediaCommands.Stitch("/out/list.txt", "/data/a.wav", new MuxPlan { AudioSamples = 48000 }, "/out/final.mp4", "mp4", "/out/final.mp4"),
         _ => throw new ArgumentOutOfRangeException(nameof(which)),
     };
 
@@ -125,26 +122,37 @@ public class MediaCommandsTests
     {
         Build("pcm").Arguments.Should().ContainInOrder("-map", "0:0", "-vn", "-sn", "-dn",
             "-af", "aresample=osr=16000:ocl=mono:rematrix_maxval=1.0", "-ac", "1", "-ar", "16000", "-c:a", "pcm_f32le", "-f", "f32le", "pipe:1");
-        Build("aac").Arguments.Should().ContainInOrder("-ar", "48000", "-ac", "1", "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", "-f", "mp4");
     }
 
+    /// <summary>The FFMpegCore commands: one argument string, every input guarded, every path quoted and escaped.</summary>
     [Fact]
-    public void Concat_and_stitch_copy_the_video_and_stitch_pads_or_trims_audio_to_exact_samples()
+    public void FFMpegCore_commands_guard_every_input_and_quote_every_path()
     {
-        Build("concat").Arguments.Should().ContainInOrder("-protocol_whitelist", "file,pipe", "-f", "concat", "-safe", "0", "-i", "file:/out/list.txt", "-map", "0:v:0", "-c", "copy", "-f", "matroska");
-        var stitch = Build("stitch").Arguments;
-        stitch.Should().ContainInOrder("-map", "0:v:0", "-map", "1:0", "-c:v", "copy");
-        stitch.Should().ContainInOrder("-af", "aresample=48000,apad=whole_len=48000,atrim=end_sample=48000", "-c:a", "aac");
-        stitch.Should().ContainInOrder("-movflags", "+faststart", "-f", "mp4");
-        stitch.Should().NotContain("-frames:v");
-        MediaCommands.Stitch("/l", "/a.wav", new MuxPlan { VideoFrames = 31 }, "/o.mp4", "mp4", "/o.mp4").Arguments
-            .Should().ContainInOrder("-c:v", "copy", "-frames:v", "31").And.ContainInOrder("-af", "aresample=48000");
+        var aac = MediaCommands.EncodeAac("/data/a.wav", 0, 1, "/out/a.m4a").Arguments;
+        aac.Should().StartWith("-nostdin -hide_banner -nostats -loglevel error -protocol_whitelist file,pipe -i \"file:/data/a.wav\"");
+        aac.Should().ContainAll("-map 0:0", "-ar 48000", "-ac 1", "-c:a aac", "-b:a 128k", "faststart", "-f mp4", "\"file:/out/a.m4a\"");
+        aac.Should().NotContain("-v ", "no log level after the output (ffmpeg would call it a trailing option)");
+
+        var stitch = MediaCommands.Stitch("/out/list.txt", "/data/a.wav", new MuxPlan { AudioSamples = 48000 }, "/out/final.mp4", "mp4").Arguments;
+        stitch.Should().StartWith("-nostdin -hide_banner -nostats -loglevel error -protocol_whitelist file,pipe -f concat -safe 0 -i \"file:/out/list.txt\" " +
+            "-nostdin -hide_banner -nostats -loglevel error -protocol_whitelist file,pipe -i \"file:/data/a.wav\"");
+        stitch.Should().ContainAll("-map 0:v:0", "-map 1:0", "-c:v copy", "-af aresample=48000,apad=whole_len=48000,atrim=end_sample=48000 -c:a aac", "faststart", "-f mp4");
+        var concat = MediaCommands.Stitch("/out/list.txt", null, new MuxPlan(), "/out/all.mkv", "matroska").Arguments;
+        concat.Should().Contain("-c:v copy").And.Contain("-f matroska").And.NotContain("-c:a").And.NotContain("faststart");
     }
+
+    [Theory]
+    [InlineData("/plain/path.mp4", "file:/plain/path.mp4")]
+    [InlineData("/dir/say \"hi\".mp4", "file:/dir/say \\\"hi\\\".mp4")]
+    [InlineData("/dir/back\\slash\\", "file:/dir/back\\slash\\\\")]
+    [InlineData("/dir/back\\\"q", "file:/dir/back\\\\\\\"q")]
+    public void Paths_are_escaped_so_the_quotes_ffmpegcore_adds_hold_exactly_one_argument(string path, string escaped) =>
+        FFMpegCoreRun.Path(path).Should().Be(escaped);
 
     [Fact]
     public void Paths_that_look_like_options_or_urls_stay_local_files()
     {
-        var args = MediaCommands.ProbeStreams("-evil:name.mp4").Arguments;
+        var args = MediaCommands.ProbePackets("-evil:name.mp4", 0, countFrames: false).Arguments;
         var url = args[args.ToList().IndexOf("-i") + 1];
         url.Should().StartWith("file:/").And.EndWith("/-evil:name.mp4");
         new MediaCommand(MediaTool.Ffmpeg, ["-i", "a b'c"], "x").ToString().Should().Be("ffmpeg -i 'a b'\\''c'");

@@ -2,44 +2,21 @@ using SwapTalk.Core.Media;
 
 namespace SwapTalk.Tests.Media;
 
-/// <summary>The pure rules: length policies, frame grid and seek points, rates, ranges.</summary>
+/// <summary>The pure rules: the mux plan, frame grid and seek points, rates, ranges.</summary>
 public class MediaPlanTests
 {
     private static readonly Rational Fps25 = new(25, 1);
 
     [Fact]
-    public void Policy_video_pads_or_trims_audio_to_the_video_length_in_samples()
+    public void The_mux_pads_or_trims_audio_to_the_video_length_in_samples()
     {
-        var longer = MuxPlan.Create(50, Fps25, 3.3, LengthPolicy.Video, "v", "a");
+        var longer = MuxPlan.Create(50, Fps25, 3.3, "v", "a");
         longer.AudioSamples.Should().Be(96000);
-        longer.VideoFrames.Should().BeNull();
-        var shorter = MuxPlan.Create(50, Fps25, 1.2, LengthPolicy.Video, "v", "a");
+        var shorter = MuxPlan.Create(50, Fps25, 1.2, "v", "a");
         shorter.AudioSamples.Should().Be(96000);
         shorter.AudioSeconds.Should().Be(2.0);
-    }
-
-    [Fact]
-    public void Policy_audio_cuts_longer_video_to_cover_the_audio_and_refuses_short_video()
-    {
-        var plan = MuxPlan.Create(50, Fps25, 1.23, LengthPolicy.Audio, "v", "a");
-        plan.VideoFrames.Should().Be(31); // 31 frames = 1.24 s: the last frame starts before the audio ends
-        plan.AudioSamples.Should().BeNull();
-        MuxPlan.Create(50, Fps25, 1.24, LengthPolicy.Audio, "v", "a").VideoFrames.Should().Be(31);
-        // Within one frame short is accepted; more is refused with a message naming both inputs.
-        MuxPlan.Create(50, Fps25, 2.03, LengthPolicy.Audio, "v", "a").VideoFrames.Should().BeNull();
-        var act = () => MuxPlan.Create(50, Fps25, 2.5, LengthPolicy.Audio, "video.mp4", "speech.wav");
-        act.Should().Throw<MediaException>().Where(e => e.IsBadInput).WithMessage("'video.mp4': *shorter than the audio 'speech.wav'*");
-        var bframes = () => MuxPlan.Create(50, Fps25, 1.0, LengthPolicy.Audio, "v.mp4", "a", videoHasBFrames: true);
-        bframes.Should().Throw<MediaException>().WithMessage("*B-frames*");
-    }
-
-    [Fact]
-    public void Policy_shortest_follows_the_shorter_stream()
-    {
-        MuxPlan.Create(50, Fps25, 1.23, LengthPolicy.Shortest, "v", "a").VideoFrames.Should().Be(31);
-        var audioLonger = MuxPlan.Create(50, Fps25, 9, LengthPolicy.Shortest, "v", "a");
-        audioLonger.AudioSamples.Should().Be(96000);
-        audioLonger.VideoFrames.Should().BeNull();
+        var empty = () => MuxPlan.Create(50, Fps25, 0, "v.mp4", "speech.wav");
+        empty.Should().Throw<MediaException>().Where(e => e.IsBadInput).WithMessage("'speech.wav': has an empty audio track");
     }
 
     [Fact]
@@ -126,5 +103,8 @@ public class MediaPlanTests
         wrong.Should().Throw<MediaException>().WithMessage("*SWAPTALK_FFMPEG points to '/no/such/ffmpeg'*");
         var explicitTools = MediaTools.Resolve(name => name switch { "SWAPTALK_FFMPEG" => "/usr/bin/ffmpeg", "SWAPTALK_FFPROBE" => "/usr/bin/ffprobe", _ => null });
         explicitTools.Should().Be(new MediaTools("/usr/bin/ffmpeg", "/usr/bin/ffprobe"));
+        // FFMpegCore finds binaries by folder and standard name: another name would silently run PATH's ffmpeg.
+        var renamed = () => MediaTools.Resolve(name => name == MediaTools.FfmpegVariable ? "/usr/bin/ffprobe" : null);
+        renamed.Should().Throw<MediaException>().WithMessage("*must be called 'ffmpeg'*");
     }
 }

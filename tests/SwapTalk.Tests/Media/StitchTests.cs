@@ -4,7 +4,7 @@ using SwapTalk.Core.Media;
 
 namespace SwapTalk.Tests.Media;
 
-/// <summary>Concatenation plus one audio track, with each length policy; durations measured by plain ffprobe.</summary>
+/// <summary>Concatenation plus one audio track trimmed or padded to the video; durations measured by plain ffprobe.</summary>
 public class StitchTests(MediaClips clips, StitchInputs inputs) : IClassFixture<StitchInputs>
 {
     private const double Frame = 1 / 25.0;
@@ -13,21 +13,18 @@ public class StitchTests(MediaClips clips, StitchInputs inputs) : IClassFixture<
     private string ShortAudio => inputs.ShortAudio;
 
     [Theory]
-    [InlineData(LengthPolicy.Video, true, 2.0, 2.0)]
-    [InlineData(LengthPolicy.Video, false, 2.0, 2.0)]
-    [InlineData(LengthPolicy.Audio, false, 1.23, 1.23)]
-    [InlineData(LengthPolicy.Shortest, true, 2.0, 2.0)]
-    [InlineData(LengthPolicy.Shortest, false, 1.23, 1.23)]
-    public async Task Durations_follow_the_policy_within_one_frame(LengthPolicy policy, bool audioLonger, double videoSeconds, double audioSeconds)
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_audio_is_trimmed_or_padded_to_the_video_within_one_frame(bool audioLonger)
     {
-        var output = clips.NewPath($"{policy}-{audioLonger}.mp4");
-        var result = await clips.Engine.StitchAsync(Segments, audioLonger ? LongAudio : ShortAudio, output, policy);
-        result.Policy.Should().Be(policy);
+        var output = clips.NewPath($"stitched-{audioLonger}.mp4");
+        var result = await clips.Engine.StitchAsync(Segments, audioLonger ? LongAudio : ShortAudio, output);
         var measured = await Durations(output);
-        measured["video"].Should().BeApproximately(videoSeconds, Frame);
-        measured["audio"].Should().BeApproximately(audioSeconds, Frame);
+        measured["video"].Should().BeApproximately(2.0, Frame);
+        measured["audio"].Should().BeApproximately(2.0, Frame);
         Math.Abs(measured["video"] - measured["audio"]).Should().BeLessThanOrEqualTo(Frame + 1e-6, "audio and video agree within one frame");
         result.VideoSeconds.Should().BeApproximately(measured["video"], 1e-6);
+        result.AudioSeconds.Should().Be(2.0);
         var (_, codecs, _) = await MediaClips.Run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_name,sample_rate", "-of", "csv=p=0", output]);
         Encoding.ASCII.GetString(codecs).Should().Contain("h264").And.Contain("aac,48000");
         var bytes = Encoding.ASCII.GetString(await File.ReadAllBytesAsync(output));
@@ -35,22 +32,13 @@ public class StitchTests(MediaClips clips, StitchInputs inputs) : IClassFixture<
     }
 
     [Fact]
-    public async Task Policy_audio_with_a_video_too_short_fails_clearly_and_writes_nothing()
-    {
-        var output = clips.NewPath("too-short.mp4");
-        var act = () => clips.Engine.StitchAsync(Segments, LongAudio, output, LengthPolicy.Audio);
-        (await act.Should().ThrowAsync<MediaException>()).Which.Message.Should().Contain("shorter than the audio").And.Contain(LongAudio);
-        File.Exists(output).Should().BeFalse();
-    }
-
-    [Fact]
     public async Task A_videos_own_audio_track_can_be_the_audio_and_no_audio_gives_video_only()
     {
         var selfDriven = clips.NewPath("self.mp4");
-        await clips.Engine.StitchAsync(Segments, clips.H264, selfDriven, LengthPolicy.Video);
+        await clips.Engine.StitchAsync(Segments, clips.H264, selfDriven);
         (await Durations(selfDriven))["audio"].Should().BeApproximately(2.0, Frame);
         var silent = clips.NewPath("silent.mp4");
-        var result = await clips.Engine.StitchAsync(Segments, null, silent, LengthPolicy.Video);
+        var result = await clips.Engine.StitchAsync(Segments, null, silent);
         result.AudioSeconds.Should().BeNull();
         (await Durations(silent)).Should().ContainKey("video").And.NotContainKey("audio");
     }
@@ -64,7 +52,7 @@ public class StitchTests(MediaClips clips, StitchInputs inputs) : IClassFixture<
         (await mismatch.Should().ThrowAsync<MediaException>()).Which.Message.Should().StartWith($"'{other}': does not match the first segment");
         var avi = () => clips.Engine.ConcatAsync(Segments, clips.NewPath("x.avi"));
         await avi.Should().ThrowAsync<MediaException>().WithMessage("*must be .mp4 (H.264) or .mkv*");
-        var noAudio = () => clips.Engine.StitchAsync(Segments, clips.Odd, clips.NewPath("y.mp4"), LengthPolicy.Video);
+        var noAudio = () => clips.Engine.StitchAsync(Segments, clips.Odd, clips.NewPath("y.mp4"));
         await noAudio.Should().ThrowAsync<MediaException>().WithMessage($"'*{Path.GetFileName(clips.Odd)}': has no audio stream*");
     }
 

@@ -21,7 +21,7 @@ public sealed class EndToEndTests
         var whole = await Dubs.OneSegment();
 
         dub.Plan.OutputFrameCount.Should().Be(GapFrames);
-        dub.Plan.Segments.Select(s => s.OutputStart).Skip(1).Should().Equal(Dubs.Seams);
+        dub.Plan.Segments.Select(s => (int)s.Output.Start).Skip(1).Should().Equal(Dubs.Seams);
         dub.Report.OutputFrames.Should().Be(GapFrames);
         dub.Report.SegmentsRendered.Should().Be(3);
         var frames = await FramesAsync(dub.Output);

@@ -154,8 +154,7 @@ public sealed class InputValidationTests
         await store.WriteFileAsync("jobs/job-noface/input/portrait.png", await FacelessPortraitAsync(), cancellationToken: Ct);
         var activity = new PrepareSourceActivity(ServicesFor(store));
         var models = await ModelsAsync();
-        var run = () => activity.RunAsync(new PrepareSourceInput("job-noface", "jobs/job-noface/input/portrait.png", models, FaceSelection.Largest),
-            new ActivityCallContext("PrepareSource", "job-noface", 1), Ct);
+        var run = () => activity.RunAsync(new PrepareSourceInput("job-noface", "jobs/job-noface/input/portrait.png", models, FaceSelection.Largest), Ct);
         (await run.Should().ThrowAsync<BadInputException>()).Which.Errors.Should().ContainSingle().Which.Input.Should().Be("portrait");
         (await store.ExistsAsync(BlobNames.SourceLatent("job-noface"), Ct)).Should().BeFalse("nothing half-made is stored");
     }

@@ -9,7 +9,6 @@ using LengthPolicy = SwapTalk.Core.Jobs.LengthPolicy;
 using SwapTalk.Core.Models;
 using SwapTalk.Core.Models.Probes;
 using SwapTalk.Core.Storage;
-using SwapTalk.Core.Workflow.Runtime;
 using SwapTalk.Tests.Inference;
 using SwapTalk.Tests.Pipeline;
 using SwapTalk.Tests.Support;
@@ -25,7 +24,7 @@ public sealed class PipelineDataCleanup : IDisposable
 }
 
 /// <summary>A finished dub: its work folder and store, the runner's result, the report, the plan and the exported output.</summary>
-public sealed record DubRun(string WorkDir, FileSystemBlobStore Store, LocalJobResult Result, JobReport Report, JobPlan Plan, string Output, WorkflowRecorder Recorder);
+public sealed record DubRun(string WorkDir, FileSystemBlobStore Store, LocalJobResult Result, JobReport Report, JobPlan Plan, string Output);
 
 /// <summary>
 /// Real inputs for the end-to-end tests, made once per test run and shared: a models folder with the probe
@@ -170,8 +169,7 @@ public static class PipelineData
         var store = new FileSystemBlobStore(workDir);
         var services = ServicesFor(store);
         var registry = PipelineActivities.Register(new Core.Activities.ActivityRegistry(), services);
-        var recorder = executor?.Recorder ?? new WorkflowRecorder();
-        var options = (executor ?? new LocalExecutorOptions { MaxParallelActivities = 2 }) with { Recorder = recorder };
+        var options = executor ?? new LocalExecutorOptions { MaxParallelActivities = 2 };
         var output = request.Output ?? Path.Combine(workDir, "out" + request.Options.Quality.OutputExtension);
         request = request with { Output = output };
         var runner = new LocalJobRunner(store, registry, options, PipelineActivities.UpFrontInspector(services, request.Models),
@@ -179,7 +177,7 @@ public static class PipelineData
         var result = await runner.RunAsync(request, cancellationToken: cancellationToken);
         var report = await store.ReadJsonAsync<JobReport>(result.Result.ReportBlob, cancellationToken: cancellationToken);
         var plan = await store.ReadJsonAsync<JobPlan>(BlobNames.Plan(result.Result.JobId), cancellationToken: cancellationToken);
-        return new DubRun(workDir, store, result, report, plan, result.OutputPath!, recorder);
+        return new DubRun(workDir, store, result, report, plan, result.OutputPath!);
     }
 
     /// <summary>Every frame of a video, decoded once (RGB bytes per frame).</summary>

@@ -107,7 +107,7 @@ public sealed class StageTests
         foreach (var segment in plan.Segments)
         {
             var (start, end) = SegmentRenderer.AudioRows(plan, segment, window, plan.AudioFeatureCount);
-            for (var i = segment.OutputStart; i < segment.OutputEnd; i++)
+            for (var i = (int)segment.Output.Start; i < segment.Output.End; i++)
                 foreach (var index in window.Indices(rate.FrameSeconds(i), rate.Inverse().Value, plan.AudioFeatureCount).Where(x => x >= 0))
                     index.Should().BeInRange(start, end - 1, $"frame {i} of segment {segment.Index}");
         }

@@ -71,6 +71,7 @@ public sealed class DescriptorInspector : IJobInputInspector
 public sealed class TestActivities(IBlobStore store)
 {
     private int _active;
+    private readonly ConcurrentDictionary<int, int> _attempts = new();
 
     /// <summary>Segments actually rendered (not reused), in completion order.</summary>
     public ConcurrentQueue<int> Rendered { get; } = new();
@@ -97,7 +98,7 @@ public sealed class TestActivities(IBlobStore store)
             .Add<RenderSegmentInput, RenderSegmentResult>(ActivityNames.RenderSegment, RenderAsync)
             .Add<StitchInput, StitchResult>(ActivityNames.Stitch, StitchAsync);
 
-    private async Task<PrepareSourceResult> PrepareSourceAsync(PrepareSourceInput input, ActivityCallContext context, CancellationToken ct)
+    private async Task<PrepareSourceResult> PrepareSourceAsync(PrepareSourceInput input, CancellationToken ct)
     {
         var portrait = await store.ReadJsonAsync<PortraitDescriptor>(input.PortraitBlob, WorkflowJson.Options, ct);
         if (portrait.Faces < 1) throw new BadInputException("portrait", $"no face found in '{input.PortraitBlob}'");
@@ -107,7 +108,7 @@ public sealed class TestActivities(IBlobStore store)
         return new PrepareSourceResult(blob, portrait.Faces, produced.Reused, 0.01);
     }
 
-    private async Task<PrepareAudioFeaturesResult> PrepareAudioAsync(PrepareAudioFeaturesInput input, ActivityCallContext context, CancellationToken ct)
+    private async Task<PrepareAudioFeaturesResult> PrepareAudioAsync(PrepareAudioFeaturesInput input, CancellationToken ct)
     {
         var text = await store.ReadTextAsync(input.AudioBlob, ct);
         var seconds = text.Contains("\"seconds\"") ? JsonSerializer.Deserialize<AudioDescriptor>(text, WorkflowJson.Options)!.Seconds
@@ -119,18 +120,20 @@ public sealed class TestActivities(IBlobStore store)
         return new PrepareAudioFeaturesResult(blob, count, produced.Reused, 0.01);
     }
 
-    private async Task<RenderSegmentResult> RenderAsync(RenderSegmentInput input, ActivityCallContext context, CancellationToken ct)
+    private async Task<RenderSegmentResult> RenderAsync(RenderSegmentInput input, CancellationToken ct)
     {
         var active = Interlocked.Increment(ref _active);
         lock (Rendered) MaxActive = Math.Max(MaxActive, active);
         try
         {
-            RenderAttempts.Enqueue((input.SegmentIndex, context.Attempt));
-            if (RenderFault?.Invoke(input.SegmentIndex, context.Attempt) is { } fault) throw fault;
+            // Activities are not told their attempt (Durable does not either): count them here.
+            var attempt = _attempts.AddOrUpdate(input.SegmentIndex, 1, (_, n) => n + 1);
+            RenderAttempts.Enqueue((input.SegmentIndex, attempt));
+            if (RenderFault?.Invoke(input.SegmentIndex, attempt) is { } fault) throw fault;
             var plan = await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct);
             var segment = plan.Segment(input.SegmentIndex);
             var blob = BlobNames.Segment(input.JobId, input.SegmentIndex);
-            var frames = Enumerable.Range(segment.OutputStart, segment.FrameCount)
+            var frames = Enumerable.Range((int)segment.Output.Start, segment.FrameCount)
                 .Select(i => new RenderedFrame(i, plan.SourceFrameOf(i), plan.PresentationTime(i).Ticks, plan.SourceFrameOf(i) % 10 != 9))
                 .ToArray();
             var withFace = frames.Count(f => f.Face);
@@ -167,7 +170,7 @@ public sealed class TestActivities(IBlobStore store)
         }
     }
 
-    private async Task<StitchResult> StitchAsync(StitchInput input, ActivityCallContext context, CancellationToken ct)
+    private async Task<StitchResult> StitchAsync(StitchInput input, CancellationToken ct)
     {
         var plan = await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct);
         var all = new List<string>();
@@ -203,7 +206,7 @@ public sealed class JobFixture : IDisposable
     public string ModelsDir { get; }
     public TestActivities Activities { get; }
 
-    public static WorkflowRetryPolicy FastRetry { get; } = new(3, TimeSpan.FromMilliseconds(1), 2.0, TimeSpan.FromMilliseconds(5));
+    public static JobRetry FastRetry { get; } = new(3, TimeSpan.FromMilliseconds(1), 2.0, TimeSpan.FromMilliseconds(5));
 
     public string File(string name) => _dir.File(name);
 
@@ -240,8 +243,15 @@ public sealed class JobFixture : IDisposable
         return new DubJobInput(jobId, inputs, ModelsDir, request.Options, FastRetry);
     }
 
-    public LocalWorkflowExecutor Executor(LocalExecutorOptions? options = null, WorkflowCatalog? catalog = null) =>
+    public LocalWorkflowExecutor Executor(LocalExecutorOptions? options = null, OrchestratorCatalog? catalog = null) =>
         new(Activities.Registry(), catalog, options ?? new LocalExecutorOptions { MaxParallelActivities = 4 });
 
     public void Dispose() => _dir.Dispose();
+}
+
+/// <summary>An orchestrator written as a function, for executor tests (the SDK's registry has the same for its engines).</summary>
+public sealed class FuncOrchestrator<TInput, TOutput>(Func<Microsoft.DurableTask.TaskOrchestrationContext, TInput, Task<TOutput>> run)
+    : Microsoft.DurableTask.TaskOrchestrator<TInput, TOutput>
+{
+    public override Task<TOutput> RunAsync(Microsoft.DurableTask.TaskOrchestrationContext context, TInput input) => run(context, input);
 }

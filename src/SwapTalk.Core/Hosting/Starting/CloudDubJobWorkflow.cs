@@ -1,3 +1,4 @@
+using Microsoft.DurableTask;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
@@ -21,23 +22,24 @@ public static class HostingActivityNames
 /// <summary>
 /// A cloud job: the inputs as <c>container/path</c> references (not yet staged), the workers' models folder, options.
 /// </summary>
-public sealed record CloudDubJobInput(string JobId, string Portrait, string Video, string? Audio, string ModelsDir, JobOptions Options, WorkflowRetryPolicy? Retry = null);
+public sealed record CloudDubJobInput(string JobId, string Portrait, string Video, string? Audio, string ModelsDir, JobOptions Options, JobRetry? Retry = null);
 
 /// <summary>
-/// The workflow the cloud triggers start: StageInputs, then <see cref="DubJobWorkflow"/> run inline on the same
-/// context, so the job is one instance whose custom status shows the dub's progress, and the dub's own rules
+/// The orchestration the cloud triggers start: StageInputs, then <see cref="DubJobOrchestrator"/> run inline on the
+/// same context, so the job is one instance whose custom status shows the dub's progress, and the dub's own rules
 /// (failure report, fan-out, resume) apply unchanged. A staging failure (missing or empty input) is written to
-/// the report like any other failure before the workflow fails.
+/// the report like any other failure before the orchestration fails.
 /// </summary>
-public static class CloudDubJobWorkflow
+public sealed class CloudDubJobOrchestrator : TaskOrchestrator<CloudDubJobInput, DubJobResult>
 {
     /// <summary>Custom-status phase while inputs are copied.</summary>
     public const string Staging = "staging";
 
-    public static async Task<DubJobResult> RunAsync(IWorkflowContext context, CloudDubJobInput input)
+    public override async Task<DubJobResult> RunAsync(TaskOrchestrationContext context, CloudDubJobInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         var started = context.CurrentUtcDateTime;
-        var options = new WorkflowTaskOptions(input.Retry ?? WorkflowRetryPolicy.Default);
+        var options = (input.Retry ?? JobRetry.Default).ToTaskOptions();
         StageInputsResult staged;
         try
         {
@@ -45,9 +47,9 @@ public static class CloudDubJobWorkflow
             staged = await context.CallActivityAsync<StageInputsResult>(HostingActivityNames.StageInputs,
                 new StageInputsInput(input.JobId, input.Portrait, input.Video, input.Audio), options);
         }
-        catch (WorkflowTaskFailedException ex)
+        catch (TaskFailedException ex)
         {
-            var cause = ex.FailureDetails.RootCause;
+            var cause = ex.FailureDetails;
             var report = new JobReport
             {
                 JobId = input.JobId,
@@ -57,28 +59,28 @@ public static class CloudDubJobWorkflow
                 Inputs = new JobInputBlobs(input.Portrait, input.Video, input.Audio),
                 StartedUtc = started,
                 FinishedUtc = context.CurrentUtcDateTime,
-                Failure = new JobFailure("stage", cause.ErrorType, cause.ErrorMessage, !WorkflowRetryPolicy.IsRetryable(ex.FailureDetails)),
+                Failure = new JobFailure("stage", cause.ErrorType, cause.ErrorMessage, JobRetry.IsBadInput(cause)),
             };
             try
             {
                 await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), options);
             }
-            catch (WorkflowTaskFailedException)
+            catch (TaskFailedException)
             {
                 // The staging failure is the one to surface.
             }
             context.SetCustomStatus(new JobStatus(JobStatus.Failed, 0, 0, 0, 0));
             throw;
         }
-        return await DubJobWorkflow.RunAsync(context, new DubJobInput(input.JobId, staged.Inputs, input.ModelsDir, input.Options, input.Retry));
+        return await DubJobOrchestrator.RunDubAsync(context, new DubJobInput(input.JobId, staged.Inputs, input.ModelsDir, input.Options, input.Retry));
     }
 }
 
-/// <summary>What the cloud host runs: the core's workflows plus <see cref="CloudDubJobWorkflow"/>, and its one extra activity.</summary>
+/// <summary>What the cloud host runs: the core's orchestrators plus <see cref="CloudDubJobOrchestrator"/>, and its one extra activity.</summary>
 public static class CloudWorkflows
 {
-    public static WorkflowCatalog Catalog { get; } =
-        WorkflowCatalog.Default.With<CloudDubJobInput, DubJobResult>(CloudWorkflowNames.CloudDubJob, CloudDubJobWorkflow.RunAsync);
+    public static OrchestratorCatalog Catalog { get; } =
+        OrchestratorCatalog.Default.With(CloudWorkflowNames.CloudDubJob, new CloudDubJobOrchestrator());
 
     /// <summary>Every activity the cloud host must register: the core's and StageInputs.</summary>
     public static IReadOnlyList<string> ActivityNamesAll { get; } = [.. ActivityNames.All, .. HostingActivityNames.All];

@@ -22,10 +22,10 @@ public abstract record JobStartOutcome(string JobId)
 /// <summary>
 /// Starting a validated job, the same for every trigger: an existing instance with the id means a duplicate, so
 /// nothing new starts; inputs that do not exist are rejected before anything runs (one cheap existence check per
-/// input); then <see cref="CloudDubJobWorkflow"/> is scheduled. When scheduling fails because another delivery
+/// input); then <see cref="CloudDubJobOrchestrator"/> is scheduled. When scheduling fails because another delivery
 /// won the race for the id, the outcome is a duplicate too, whatever exception the runtime used to say so.
 /// </summary>
-public sealed class JobStarter(JobStores stores, string modelsDir, WorkflowRetryPolicy? retry = null)
+public sealed class JobStarter(JobStores stores, string modelsDir, JobRetry? retry = null)
 {
     /// <param name="beforeSchedule">Runs once the job is known to be new and its inputs to exist, right before it is
     /// scheduled (the batch timer waits for its rate limiter there, so duplicates and rejects cost no start).</param>

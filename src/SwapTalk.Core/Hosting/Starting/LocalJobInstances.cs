@@ -12,10 +12,10 @@ namespace SwapTalk.Core.Hosting.Starting;
 /// run end to end on one machine (and in tests) with the same workflows and activities the cloud runs.
 /// Instances live as long as this object; there is no persistence across processes.
 /// </summary>
-public sealed class LocalJobInstances(ActivityRegistry activities, WorkflowCatalog? catalog = null, LocalExecutorOptions? options = null)
+public sealed class LocalJobInstances(ActivityRegistry activities, OrchestratorCatalog? catalog = null, LocalExecutorOptions? options = null)
     : IJobInstances, IAsyncDisposable
 {
-    private readonly WorkflowCatalog _catalog = catalog ?? CloudWorkflows.Catalog;
+    private readonly OrchestratorCatalog _catalog = catalog ?? CloudWorkflows.Catalog;
     private readonly LocalExecutorOptions _options = options ?? new LocalExecutorOptions();
     private readonly ConcurrentDictionary<string, Instance> _instances = new(StringComparer.Ordinal);
 

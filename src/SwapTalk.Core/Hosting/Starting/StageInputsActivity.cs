@@ -30,7 +30,7 @@ public sealed class StageInputsActivity(JobStores stores, JobLimits? limits = nu
 
     private readonly JobLimits _limits = limits ?? JobLimits.Default;
 
-    public async Task<StageInputsResult> RunAsync(StageInputsInput input, ActivityCallContext context, CancellationToken cancellationToken)
+    public async Task<StageInputsResult> RunAsync(StageInputsInput input, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         using var span = SwapTalkTelemetry.StartStage("stage", input.JobId);

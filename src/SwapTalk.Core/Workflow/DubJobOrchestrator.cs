@@ -1,4 +1,5 @@
 using System.Runtime.ExceptionServices;
+using Microsoft.DurableTask;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
@@ -6,8 +7,8 @@ using SwapTalk.Core.Storage;
 namespace SwapTalk.Core.Workflow;
 
 /// <summary>The dub workflow's input: the job id, its input blobs, the models folder (on the workers) and options.</summary>
-/// <param name="Retry">Retry policy for every activity; null: <see cref="WorkflowRetryPolicy.Default"/>.</param>
-public sealed record DubJobInput(string JobId, JobInputBlobs Inputs, string ModelsDir, JobOptions Options, WorkflowRetryPolicy? Retry = null);
+/// <param name="Retry">Retry of every activity; null: <see cref="JobRetry.Default"/>.</param>
+public sealed record DubJobInput(string JobId, JobInputBlobs Inputs, string ModelsDir, JobOptions Options, JobRetry? Retry = null);
 
 public sealed record DubJobResult(
     string JobId,
@@ -31,19 +32,23 @@ public sealed record JobStatus(string Phase, int SegmentsDone, int SegmentsTotal
 }
 
 /// <summary>
-/// The dub, written once for every host: plan -> prepare source and audio features (in parallel) -> render all
-/// segments (fan out through <see cref="RenderSegmentsWorkflow"/> children of at most
+/// The dub, written once for every engine: plan -> prepare source and audio features (in parallel) -> render all
+/// segments (fan out through <see cref="RenderSegmentsOrchestrator"/> sub-orchestrations of at most
 /// <see cref="JobOptions.SegmentsPerBatch"/> segments, so even an hour-long clip keeps every history small)
-/// -> stitch -> report. A failure is written to the report, then rethrown. Deterministic: decisions depend only
-/// on the input and on activity results; time comes from the context.
+/// -> fan in -> stitch -> report. A failure is written to the report, then rethrown. Durable's rules: decisions
+/// depend only on the input and on activity results; time comes from the context; no I/O here.
 /// </summary>
-public static class DubJobWorkflow
+public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobResult>
 {
-    public static async Task<DubJobResult> RunAsync(IWorkflowContext context, DubJobInput input)
+    public override Task<DubJobResult> RunAsync(TaskOrchestrationContext context, DubJobInput input) => RunDubAsync(context, input);
+
+    /// <summary>The dub on <paramref name="context"/>; also run inline by orchestrations that start with other steps.</summary>
+    public static async Task<DubJobResult> RunDubAsync(TaskOrchestrationContext context, DubJobInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         var started = context.CurrentUtcDateTime;
         var jobId = input.JobId;
-        var activity = new WorkflowTaskOptions(input.Retry ?? WorkflowRetryPolicy.Default);
+        var activity = (input.Retry ?? JobRetry.Default).ToTaskOptions();
         var stages = new List<StageTiming>();
         var step = ActivityNames.PlanJob;
         PlanJobResult? plan = null;
@@ -81,8 +86,9 @@ public static class DubJobWorkflow
             {
                 var batch = new RenderSegmentsInput(jobId, b, first, Math.Min(batchSize, plan.SegmentCount - first), plan.PlanBlob,
                     input.Inputs.Video, source.SourceLatentBlob, audio.AudioFeaturesBlob, input.ModelsDir, input.Options.FaceSelection, input.Retry);
-                // Children get no retry of their own: their activities already retried.
-                batches.Add(context.CallSubWorkflowAsync<RenderSegmentsResult>(WorkflowNames.RenderSegments, $"{context.InstanceId}:render:{b:D4}", batch));
+                // Children get no retry of their own: their activities already retried. Their ids derive from the job's.
+                batches.Add(context.CallSubOrchestratorAsync<RenderSegmentsResult>(WorkflowNames.RenderSegments, batch,
+                    new SubOrchestrationOptions { InstanceId = RenderSegmentsOrchestrator.InstanceId(context.InstanceId, b) }));
             }
             ExceptionDispatchInfo? childFailure = null;
             SegmentFailure? segmentFailure = null;
@@ -97,7 +103,7 @@ public static class DubJobWorkflow
                     segments.AddRange(batch.Segments);
                     if (batch.FirstFailure is { } f && (segmentFailure is null || f.SegmentIndex < segmentFailure.SegmentIndex)) segmentFailure = f;
                 }
-                catch (WorkflowTaskFailedException ex)
+                catch (TaskFailedException ex)
                 {
                     // Let the other batches finish: their segments are stored and a resumed job skips them.
                     childFailure ??= ExceptionDispatchInfo.Capture(ex);
@@ -105,7 +111,7 @@ public static class DubJobWorkflow
                 context.SetCustomStatus(new JobStatus(JobStatus.Rendering, segments.Count, plan.SegmentCount, segments.Sum(s => s.Frames), plan.OutputFrames));
             }
             if (segmentFailure is not null)
-                throw new WorkflowTaskFailedException($"{ActivityNames.RenderSegment} {segmentFailure.SegmentIndex}", -1, segmentFailure.Failure);
+                throw new TaskFailedException($"{ActivityNames.RenderSegment} {segmentFailure.SegmentIndex}", -1, segmentFailure.Failure.ToFailureDetails());
             childFailure?.Throw();
             var renderWall = Since(context, t0);
             stages.Add(new StageTiming("render", segments.Sum(s => s.Seconds), renderWall, segments.Count));
@@ -115,7 +121,7 @@ public static class DubJobWorkflow
             context.SetCustomStatus(new JobStatus(JobStatus.Stitching, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
             t0 = context.CurrentUtcDateTime;
             var stitch = await context.CallActivityAsync<StitchResult>(ActivityNames.Stitch,
-                new StitchInput(jobId, plan.PlanBlob, plan.SegmentCount, input.Inputs.DrivingAudio, plan.Mux, input.Options.Quality, BlobNames.Output(jobId)), activity);
+                new StitchInput(jobId, plan.PlanBlob, plan.SegmentCount, input.Inputs.DrivingAudio, input.Options.Quality, BlobNames.Output(jobId)), activity);
             stages.Add(new StageTiming("stitch", stitch.Seconds, Since(context, t0), 1));
 
             step = ActivityNames.WriteReport;
@@ -126,16 +132,16 @@ public static class DubJobWorkflow
             return new DubJobResult(jobId, stitch.OutputBlob, written.ReportBlob, stitch.Frames, report.FramesWithFace,
                 report.SegmentsRendered, report.SegmentsReused);
         }
-        catch (WorkflowTaskFailedException ex) when (step != ActivityNames.WriteReport)
+        catch (TaskFailedException ex) when (step != ActivityNames.WriteReport)
         {
-            var cause = ex.FailureDetails.RootCause;
-            var failure = new JobFailure(step, cause.ErrorType, cause.ErrorMessage, !WorkflowRetryPolicy.IsRetryable(ex.FailureDetails));
+            var cause = ex.FailureDetails;
+            var failure = new JobFailure(step, cause.ErrorType, cause.ErrorMessage, JobRetry.IsBadInput(cause));
             var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Failed, null, failure);
             try
             {
                 await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), activity);
             }
-            catch (WorkflowTaskFailedException)
+            catch (TaskFailedException)
             {
                 // The job's own failure is the one to surface.
             }
@@ -144,10 +150,10 @@ public static class DubJobWorkflow
         }
     }
 
-    private static double Since(IWorkflowContext context, DateTime start) => (context.CurrentUtcDateTime - start).TotalSeconds;
+    private static double Since(TaskOrchestrationContext context, DateTime start) => (context.CurrentUtcDateTime - start).TotalSeconds;
 
     private static JobReport Report(
-        IWorkflowContext context, DubJobInput input, DateTime started, PlanJobResult? plan, PrepareSourceResult? source, List<RenderSegmentResult> segments,
+        TaskOrchestrationContext context, DubJobInput input, DateTime started, PlanJobResult? plan, PrepareSourceResult? source, List<RenderSegmentResult> segments,
         List<StageTiming> stages, double? renderFps, JobOutcome outcome, string? outputBlob, JobFailure? failure) => new()
         {
             JobId = input.JobId,
@@ -208,28 +214,40 @@ public sealed record RenderSegmentsInput(
     string AudioFeaturesBlob,
     string ModelsDir,
     FaceSelection FaceSelection,
-    WorkflowRetryPolicy? Retry = null);
+    JobRetry? Retry = null);
 
 /// <summary>
 /// A batch's rendered segments and, if any failed, which ones and the first (lowest) failure. Failures are data
-/// here rather than a failed child: a failure's type survives any host's serialization this way (Durable keeps
-/// an activity's error type, but not the cause chain of a failed sub-orchestration).
+/// here rather than a failed child, so the parent sees the activity's own error type whatever the engine (a failed
+/// sub-orchestration reports the orchestrator's exception, with the activity's failure one level down).
 /// </summary>
 public sealed record RenderSegmentsResult(int BatchIndex, IReadOnlyList<RenderSegmentResult> Segments, IReadOnlyList<int> FailedSegments, SegmentFailure? FirstFailure);
 
-/// <summary>A segment that failed after its retries; the details without a stack trace (kept small).</summary>
-public sealed record SegmentFailure(int SegmentIndex, WorkflowFailureDetails Failure);
+/// <summary>A segment that failed after its retries: the activity's error type and message, without a stack trace (kept small).</summary>
+public sealed record SegmentFailure(int SegmentIndex, SegmentFailureCause Failure);
+
+/// <summary>The part of the SDK's <see cref="TaskFailureDetails"/> a batch hands up.</summary>
+public sealed record SegmentFailureCause(string ErrorType, string ErrorMessage)
+{
+    public static SegmentFailureCause From(TaskFailureDetails failure) => new(failure.ErrorType, failure.ErrorMessage);
+
+    public TaskFailureDetails ToFailureDetails() => new(ErrorType, ErrorMessage, null, null, null);
+}
 
 /// <summary>
 /// Renders one batch of segments in parallel (one RenderSegment activity each) and reports progress as its
 /// custom status. Waits for every segment and returns failures as data, so finished segments are stored for a
-/// resume and the parent sees each failure's type whatever the host.
+/// resume and the parent sees each failure's type whatever the engine.
 /// </summary>
-public static class RenderSegmentsWorkflow
+public sealed class RenderSegmentsOrchestrator : TaskOrchestrator<RenderSegmentsInput, RenderSegmentsResult>
 {
-    public static async Task<RenderSegmentsResult> RunAsync(IWorkflowContext context, RenderSegmentsInput input)
+    /// <summary>A batch's instance id: the job's, the batch's number (deterministic, so a rerun finds the same child).</summary>
+    public static string InstanceId(string jobInstanceId, int batchIndex) => $"{jobInstanceId}:render:{batchIndex:D4}";
+
+    public override async Task<RenderSegmentsResult> RunAsync(TaskOrchestrationContext context, RenderSegmentsInput input)
     {
-        var options = new WorkflowTaskOptions(input.Retry ?? WorkflowRetryPolicy.Default);
+        ArgumentNullException.ThrowIfNull(input);
+        var options = (input.Retry ?? JobRetry.Default).ToTaskOptions();
         var calls = new Dictionary<Task<RenderSegmentResult>, int>();
         var pending = new List<Task<RenderSegmentResult>>(input.SegmentCount);
         for (var i = 0; i < input.SegmentCount; i++)
@@ -255,18 +273,15 @@ public static class RenderSegmentsWorkflow
             {
                 results[i] = await finished;
             }
-            catch (WorkflowTaskFailedException ex)
+            catch (TaskFailedException ex)
             {
                 var index = input.FirstSegment + i;
                 failed.Add(index);
-                if (first is null || index < first.SegmentIndex) first = new SegmentFailure(index, WithoutStackTraces(ex.FailureDetails));
+                if (first is null || index < first.SegmentIndex) first = new SegmentFailure(index, SegmentFailureCause.From(ex.FailureDetails));
             }
             context.SetCustomStatus(new JobStatus(JobStatus.Rendering, ++done, input.SegmentCount, 0, 0));
         }
         failed.Sort();
         return new RenderSegmentsResult(input.BatchIndex, results.Where(r => r is not null).Select(r => r!).ToArray(), failed, first);
     }
-
-    private static WorkflowFailureDetails WithoutStackTraces(WorkflowFailureDetails failure) =>
-        failure with { StackTrace = null, InnerFailure = failure.InnerFailure is { } inner ? WithoutStackTraces(inner) : null };
 }
