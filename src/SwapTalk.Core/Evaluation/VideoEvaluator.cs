@@ -41,7 +41,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         if (request.Gallery is not null && !Directory.Exists(request.Gallery))
             throw new BadInputException("gallery", $"'{request.Gallery}' is not a folder (the gallery is a folder of portrait images)");
 
-        var portrait = await EmbedStillAsync(request.Portrait, "portrait", cancellationToken)
+        var portrait = await EmbedStillAsync(request.Portrait, cancellationToken)
             ?? throw new BadInputException("portrait", $"'{request.Portrait}': no face found in the portrait");
         var (gallery, skipped) = await EmbedGalleryAsync(request, portrait.Embedding, cancellationToken);
 
@@ -143,6 +143,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         var withFace = toPortrait.Count(v => v is not null);
         if (withFace == 0)
         {
+            portrait.Thumbnail.Dispose();
             foreach (var s in samples) s.Dispose();
             throw new BadInputException("video", $"'{request.Video}': no face found in any of its {read} frames; there is nothing to evaluate");
         }
@@ -252,7 +253,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         return (result, loudness, audioPath);
     }
 
-    private async Task<(float[] Embedding, Mat Thumbnail)?> EmbedStillAsync(string path, string role, CancellationToken cancellationToken)
+    private async Task<(float[] Embedding, Mat Thumbnail)?> EmbedStillAsync(string path, CancellationToken cancellationToken)
     {
         using var image = await media.ReadStillAsync(path, ColorOrder.Bgr, cancellationToken: cancellationToken);
         var face = models.Faces.Observe(image);
@@ -276,7 +277,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
                 continue; // the portrait itself: already entry 0
             try
             {
-                var still = await EmbedStillAsync(file, "gallery", cancellationToken);
+                var still = await EmbedStillAsync(file, cancellationToken);
                 if (still is not { } s)
                 {
                     skipped.Add($"{file}: no face found");
