@@ -273,7 +273,11 @@ internal static class DubCommand
     private static async Task<(int, Core.Evaluation.EvaluationResult?)> EvaluateAsync(JobRequest request, LocalJobResult result, IBlobStore store,
         TextWriter stderr, CancellationToken cancellationToken)
     {
-        var evalRequest = new Core.Evaluation.EvaluationRequest { Video = result.OutputPath!, Portrait = request.Portrait, Original = request.Video, Audio = request.Audio };
+        var evalRequest = new Core.Evaluation.EvaluationRequest
+        {
+            Video = result.OutputPath!, Portrait = request.Portrait, Original = request.Video, Audio = request.Audio,
+            LongerOutput = EvalCommand.RuleFor(request.Options.LengthPolicy),
+        };
         var (code, evaluation) = await EvalCommand.EvaluateAsync(evalRequest, request.Models, identityModel: null,
             EvalCommand.ImagePathFor(result.OutputPath!, null), stderr, cancellationToken);
         if (evaluation is null)

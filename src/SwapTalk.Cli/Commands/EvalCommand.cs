@@ -8,6 +8,7 @@ using SwapTalk.Core.Inference;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
+using LengthPolicy = SwapTalk.Core.Jobs.LengthPolicy;
 
 namespace SwapTalk.Cli.Commands;
 
@@ -41,9 +42,15 @@ internal static class EvalCommand
         var output = new Option<string?>("--out") { Description = "the folder for the PNG summary (default: the video's folder); the file is VIDEO's name + .eval.png" };
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout and nothing else" };
         var models = new Option<string?>("--models") { Description = $"folder holding the face_detector and face_landmarker models (default: ${ModelCatalog.DirectoryVariable}, else ./models)" };
+        var policy = new Option<string>("--policy")
+        {
+            Description = "how the output's frames past the original's end map onto it (the dub's --policy when its audio was longer): ping-pong, freeze or trim (compared with nothing)",
+            DefaultValueFactory = _ => "ping-pong",
+        };
+        policy.AcceptOnlyFromAmong("ping-pong", "freeze", "trim");
         var identity = new Option<string?>("--identity-model") { Description = $"the MobileFaceNet identity model (default: ${EvaluationModels.IdentityModelVariable}, else MODELS/{EvaluationModels.IdentityModelFile})" };
         var command = new Command("eval", "Measure a talking-face video: identity to the portrait, lip sync to the audio, image quality against the original");
-        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, json, models, identity }) command.Options.Add(o);
+        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, policy, json, models, identity }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var request = new EvaluationRequest
@@ -53,6 +60,7 @@ internal static class EvalCommand
                 Original = parse.GetValue(original),
                 Audio = parse.GetValue(audio),
                 Gallery = parse.GetValue(gallery),
+                LongerOutput = RuleFor(parse.GetValue(policy) switch { "freeze" => LengthPolicy.Freeze, "trim" => LengthPolicy.Trim, _ => LengthPolicy.PingPong }),
             };
             var modelsDir = ModelCatalog.ResolveDirectory(parse.GetValue(models));
             var imagePath = ImagePathFor(request.Video, parse.GetValue(output));
@@ -61,6 +69,14 @@ internal static class EvalCommand
         });
         return command;
     }
+
+    /// <summary>The frame rule a dub with this length policy used past the original's end.</summary>
+    internal static FrameRule RuleFor(LengthPolicy policy) => policy switch
+    {
+        LengthPolicy.Freeze => FrameRule.Freeze,
+        LengthPolicy.Trim => FrameRule.Identity,
+        _ => FrameRule.PingPong,
+    };
 
     /// <summary>DIR/VIDEO-name.eval.png (DIR default: the video's folder).</summary>
     internal static string ImagePathFor(string video, string? outDir) =>

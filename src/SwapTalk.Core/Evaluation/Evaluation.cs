@@ -1,3 +1,5 @@
+using SwapTalk.Core.Jobs;
+
 namespace SwapTalk.Core.Evaluation;
 
 /// <summary>What to evaluate: an output video against a portrait, optionally the original, the driving audio and a gallery.</summary>
@@ -17,6 +19,12 @@ public sealed record EvaluationRequest
 
     /// <summary>A folder of portraits (the portrait among them or not) for ID retrieval.</summary>
     public string? Gallery { get; init; }
+
+    /// <summary>
+    /// How the output's frames past the original's end map onto the original's (a dub with longer audio: ping-pong,
+    /// the dub's default, or freeze); Identity: they are compared with nothing.
+    /// </summary>
+    public FrameRule LongerOutput { get; init; } = FrameRule.PingPong;
 
     /// <summary>Self-driven: an original is given and no separate driving audio, so the mouth should follow the original's.</summary>
     public bool SelfDriven => Original is not null && Audio is null;
@@ -89,7 +97,7 @@ public sealed record EvaluationResult
 
     public string? Gallery { get; init; }
 
-    /// <summary>"self-driven" (original given, no separate audio) or "cross-driven".</summary>
+    /// <summary>"self-driven" (an original, no separate audio), "cross-driven" (a driving audio) or "unspecified" (neither given).</summary>
     public required string Mode { get; init; }
 
     public required int Frames { get; init; }

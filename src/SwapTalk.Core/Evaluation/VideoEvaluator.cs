@@ -41,7 +41,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         if (request.Gallery is not null && !Directory.Exists(request.Gallery))
             throw new BadInputException("gallery", $"'{request.Gallery}' is not a folder (the gallery is a folder of portrait images)");
 
-        var portrait = await EmbedStillAsync(request.Portrait, "portrait", cancellationToken)
+        var portrait = await EmbedStillAsync(request.Portrait, cancellationToken)
             ?? throw new BadInputException("portrait", $"'{request.Portrait}': no face found in the portrait");
         var (gallery, skipped) = await EmbedGalleryAsync(request, portrait.Embedding, cancellationToken);
 
@@ -68,6 +68,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         var read = 0;
         var originalFrames = 0;
         var readOptions = new FrameReadOptions { Order = ColorOrder.Bgr };
+        var originalSeen = new List<OriginalFrame>();
 
         IAsyncEnumerator<VideoFrame>? originals = originalInfo is null ? null
             : media.ReadFramesAsync(originalInfo, null, readOptions, cancellationToken).GetAsyncEnumerator(cancellationToken);
@@ -87,7 +88,17 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
                 using var __ = original;
 
                 var face = models.Faces.Observe(frame.Image);
-                var originalFace = original is null ? null : models.Faces.Observe(original.Image);
+                OriginalFrame? reference = null;
+                if (original is not null)
+                {
+                    var observed = models.Faces.Observe(original.Image);
+                    reference = new OriginalFrame(observed, observed is null ? null : models.Identity.Embed(original.Image, observed.Detection));
+                    originalSeen.Add(reference);
+                }
+                else if (originalSeen.Count > 0 && request.LongerOutput != FrameRule.Identity)
+                    // Past the original's end: the frame the dub showed here (ping-pong or freeze), measured when it was read.
+                    reference = originalSeen[new FrameMapping(request.LongerOutput, originalSeen.Count).SourceFrameOf(t)];
+                var originalFace = reference?.Face;
                 float[]? embedding = null;
                 if (face is not null)
                 {
@@ -99,7 +110,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
                 }
                 if (face is not null && originalFace is not null)
                 {
-                    var cosOriginal = IdentityEmbedder.Cosine(embedding!, models.Identity.Embed(original!.Image, originalFace.Detection));
+                    var cosOriginal = IdentityEmbedder.Cosine(embedding!, reference!.Embedding!);
                     toOriginal![t] = cosOriginal;
                     closer.Add(toPortrait[t]!.Value > cosOriginal);
                     if (request.SelfDriven) lmd.Add(LipSync.MouthLandmarkDistance(face, originalFace));
@@ -132,11 +143,14 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         var withFace = toPortrait.Count(v => v is not null);
         if (withFace == 0)
         {
+            portrait.Thumbnail.Dispose();
             foreach (var s in samples) s.Dispose();
             throw new BadInputException("video", $"'{request.Video}': no face found in any of its {read} frames; there is nothing to evaluate");
         }
         if (originalInfo is not null && originalFrames < read)
-            notComputed.Add(new("original frames", $"the original has {originalFrames} frames, the video {read}: frames {originalFrames}..{read - 1} were compared with nothing"));
+            notComputed.Add(new("original frames", request.LongerOutput == FrameRule.Identity
+                ? $"the original has {originalFrames} frames, the video {read}: frames {originalFrames}..{read - 1} were compared with nothing"
+                : $"the original has {originalFrames} frames, the video {read}: identity and LMD compare frames {originalFrames}..{read - 1} with the original's frame the {(request.LongerOutput == FrameRule.Freeze ? "freeze" : "ping-pong")} rule maps them to; SSIM, PSNR and sharpness use frames 0..{originalFrames - 1} only"));
 
         var identityValues = toPortrait.Where(v => v is not null).Select(v => v!.Value).ToArray();
         var identity = new IdentityResult
@@ -179,7 +193,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
             Original = request.Original,
             Audio = audioSource,
             Gallery = request.Gallery,
-            Mode = request.SelfDriven ? "self-driven" : "cross-driven",
+            Mode = request.SelfDriven ? "self-driven" : request.Audio is not null ? "cross-driven" : "unspecified",
             Frames = read,
             FrameRate = video.FrameRate.Value,
             Width = video.Width,
@@ -239,7 +253,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         return (result, loudness, audioPath);
     }
 
-    private async Task<(float[] Embedding, Mat Thumbnail)?> EmbedStillAsync(string path, string role, CancellationToken cancellationToken)
+    private async Task<(float[] Embedding, Mat Thumbnail)?> EmbedStillAsync(string path, CancellationToken cancellationToken)
     {
         using var image = await ImageFile.ReadAsync(path, ColorOrder.Bgr, cancellationToken);
         var face = models.Faces.Observe(image);
@@ -263,7 +277,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
                 continue; // the portrait itself: already entry 0
             try
             {
-                var still = await EmbedStillAsync(file, "gallery", cancellationToken);
+                var still = await EmbedStillAsync(file, cancellationToken);
                 if (still is not { } s)
                 {
                     skipped.Add($"{file}: no face found");
@@ -290,6 +304,9 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         return thumb;
     }
 }
+
+/// <summary>What the evaluation keeps of each original frame: its face and identity embedding (null without a face).</summary>
+internal sealed record OriginalFrame(ObservedFace? Face, float[]? Embedding);
 
 /// <summary>A frame the summary image shows: the output's and the original's thumbnails (BGR) and the identity score.</summary>
 internal sealed record SampleFrame(int Index, Mat Output, Mat? Original, double? Identity) : IDisposable
