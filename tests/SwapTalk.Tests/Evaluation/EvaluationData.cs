@@ -54,7 +54,12 @@ public static class EvaluationData
     /// <summary>Frame <paramref name="index"/> of a GRID clip as a PNG: that speaker's portrait.</summary>
     public static Task<string> FramePortraitAsync(string clip, int index) => Make($"{clip}_f{index}.png", async path =>
     {
-        using var frame = await Engine.ReadStillAsync(SharedData.GridClip(clip), ColorOrder.Bgr, index);
+        var info = await Engine.ProbeAsync(SharedData.GridClip(clip));
+        PixelBuffer? still = null;
+        await foreach (var decoded in Engine.ReadFramesAsync(info, new FrameRange(index, index + 1), new FrameReadOptions { Order = ColorOrder.Bgr }))
+            using (decoded)
+                still ??= decoded.Image.Clone();
+        using var frame = still ?? throw new InvalidOperationException($"{clip} has no frame {index}");
         using var mat = Mat.FromPixelData(frame.Height, frame.Width, MatType.CV_8UC3, frame.Data, frame.Stride);
         Cv2.ImEncode(".png", mat, out var png);
         await File.WriteAllBytesAsync(path, png);

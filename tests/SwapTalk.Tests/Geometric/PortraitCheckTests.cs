@@ -13,7 +13,7 @@ internal static class FaceSamples
     private static readonly Lazy<Vector2[]> Astronaut = new(() =>
     {
         var models = GeometricData.ModelsAsync().GetAwaiter().GetResult();
-        using var image = PngCodec.Read(PipelineData.Portrait);
+        using var image = ImageFile.Read(PipelineData.Portrait);
         image.Order = image.Order; // landmarks work on either order for geometry
         using var bgr = image.Order == ColorOrder.Bgr ? image.Clone() : Swap(image);
         var faces = models.Portraits.Detect(bgr);
@@ -51,14 +51,14 @@ public sealed class PortraitCheckTests
     public async Task Two_faces_choose_by_the_face_selection_and_count_both()
     {
         // The astronaut beside a half-size copy of herself: largest picks the big one.
-        using var image = PngCodec.Read(PipelineData.Portrait);
+        using var image = ImageFile.Read(PipelineData.Portrait);
         using var sheet = new PixelBuffer(image.Width * 2, image.Height, image.Order);
         Drawing.Blit(image, sheet, 0, 0);
         using var half = new PixelBuffer(image.Width / 2, image.Height / 2, image.Order);
         Resize.Run(image, half);
         Drawing.Blit(half, sheet, image.Width + image.Width / 4, image.Height / 4);
         var path = Path.Combine(PipelineData.Dir, "two-astronauts.png");
-        PngCodec.Write(path, sheet);
+        ImageFile.Write(path, sheet);
 
         var stage = new GeometricSourceStage(PipelineData.Engine, await GeometricData.ModelsAsync());
         using var source = await stage.PrepareAsync(path, FaceSelection.Largest, null, new StageClock("test"), Ct);

@@ -39,7 +39,7 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
         int facesFound;
         using (clock.Measure(PipelineStages.Portrait, frames: 1))
         {
-            var stage = new PortraitStage(media, models);
+            var stage = new PortraitStage(models);
             using var image = await stage.LoadAsync(portraitPath, cancellationToken);
             var faces = stage.Detect(image);
             facesFound = faces.Count;
