@@ -28,7 +28,7 @@ public sealed class DubEvalTests
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         var code = await Program.InvokeAsync(
-            ["dub", "--face", SharedData.Face, "--video", video, "--models", models, "--out", output, "--preset", "ultrafast", "--no-preview", "--eval", "--json"],
+            ["dub", "--engine", "latent", "--face", SharedData.Face, "--video", video, "--models", models, "--out", output, "--preset", "ultrafast", "--no-preview", "--eval", "--json"],
             new InvocationConfiguration { Output = stdout, Error = stderr }, ct);
 
         code.Should().Be(0, stderr.ToString());
@@ -42,7 +42,7 @@ public sealed class DubEvalTests
         evaluation.GetProperty("original").GetString().Should().Be(video);
         evaluation.GetProperty("mode").GetString().Should().Be("self-driven");
         evaluation.GetProperty("frames").GetInt32().Should().Be(30);
-        // The probe models change colour only: the face is still the GRID speaker's, not the astronaut's.
+        // The latent engine with probe models changes colour only: the face is still the GRID speaker's, not the astronaut's.
         evaluation.GetProperty("identity").GetProperty("consistency").GetDouble().Should().BeLessThan(0.3);
         evaluation.GetProperty("identity").GetProperty("toOriginal").GetDouble().Should().BeGreaterThan(0.8);
         evaluation.GetProperty("lipSync").GetProperty("lmd").GetDouble().Should().BeInRange(0, 0.1);
