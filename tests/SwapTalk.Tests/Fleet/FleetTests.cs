@@ -29,7 +29,8 @@ public sealed class FleetTests
 
         const string hub = "fleettest";
         string[] Worker(string name) => ["worker", "--storage", azurite.ConnectionString, "--task-hub", hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1"];
-        string[] Dub(string output) => ["dub", "--face", request.Portrait, "--video", clip, "--models", models,
+        // The embedded request pins the latent engine (probe models: the data-flow check); the fleet dub names it too.
+        string[] Dub(string output) => ["dub", "--engine", "latent", "--face", request.Portrait, "--video", clip, "--models", models,
             "--segment-frames", "4", "--lossless", "--out", output, "--storage", azurite.ConnectionString, "--task-hub", hub];
         await using var a = SwaptalkProcess.Start(Worker("worker-a"));
         await using var b = SwaptalkProcess.Start(Worker("worker-b"));
