@@ -10,7 +10,7 @@ namespace SwapTalk.Tests.Fleet;
 
 /// <summary>
 /// The fleet under failure, with real parts (Azurite of the test's own, real worker and submitter processes, the
-/// real pipeline): bad input, a worker killed mid-segment.
+/// real pipeline): bad input, a worker killed mid-segment, storage lost for a while.
 /// </summary>
 public sealed class FleetFailureTests
 {
@@ -74,6 +74,18 @@ public sealed class FleetFailureTests
         {
             var victim = await FirstToStartAsync(a, b, "RenderSegment of");
             victim.Crash();
+        });
+    }
+
+    [Fact]
+    public async Task Storage_lost_for_ten_seconds_while_the_job_runs_and_workers_and_the_submitter_recover()
+    {
+        await RunWithTroubleAsync(async (a, b, azurite) =>
+        {
+            await FirstToStartAsync(a, b, "RenderSegment of");
+            await azurite.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(10), Ct);
+            await azurite.RestartAsync();
         });
     }
 

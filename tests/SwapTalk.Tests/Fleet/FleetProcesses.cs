@@ -74,10 +74,23 @@ public sealed class OwnAzurite : IAsyncDisposable
     }
 
     /// <summary>Stops Azurite (its data stays in the folder).</summary>
+    /// <remarks>
+    /// SIGTERM first: Azurite keeps its metadata in memory and saves it on a clean shutdown, so a kill -9 would
+    /// lose acknowledged writes, which no real storage account does; an outage is storage unreachable, not lost.
+    /// </remarks>
     public async Task StopAsync()
     {
         if (_process is null) return;
-        if (!_process.HasExited) _process.Kill();
+        if (!_process.HasExited) _ = kill(_process.Id, 15);
+        using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _process.WaitForExitAsync(grace.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill();
+        }
         await _process.WaitForExitAsync();
         _process.Dispose();
         _process = null;
@@ -88,6 +101,9 @@ public sealed class OwnAzurite : IAsyncDisposable
         await StopAsync();
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 
     private static int FreePort()
     {
