@@ -62,11 +62,13 @@ echo "test: Azurite $(cat "$root/tools/azurite/version") on 127.0.0.1:$blob_port
 # --- every test project ---------------------------------------------------------------------------------------
 summary=()
 failed=0
+counts="$(mktemp)"
 for project in "$root"/tests/*/*.csproj; do
   grep -q '<IsTestProject>true</IsTestProject>' "$project" || continue
   name="$(basename "$project" .csproj)"
   echo "test: running $name"
-  if dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" "$@"; then
+  # tee keeps the runner's output live; its totals ("Passed: N", "Failed: N", "Skipped: N") feed the closing line.
+  if dotnet test "$project" -c Release --no-build --nologo --logger "console;verbosity=normal" "$@" | tee -a "$counts"; then
     summary+=("$name passed")
   else
     summary+=("$name FAILED")
@@ -74,4 +76,9 @@ for project in "$root"/tests/*/*.csproj; do
   fi
 done
 IFS=','; echo "test: ${summary[*]}" | sed 's/,/, /g'; unset IFS
+total() { { grep -E "^ +$1: [0-9]+$" "$counts" || true; } | awk '{ n += $2 } END { print n + 0 }'; }
+passed="$(total Passed)"; failures="$(total Failed)"; skipped="$(total Skipped)"
+rm -f "$counts"
+[ "$passed" -gt 0 ] || { echo "test: no test ran" >&2; failed=1; }
+echo "test: $passed passed, $failures failed, $skipped skipped"
 exit "$failed"

@@ -82,6 +82,8 @@ public sealed class DurableDubTests : IClassFixture<DurableDubTests.Inputs>
         var embeddedPackets = await _inputs.PacketsAsync(embedded.OutputPath!);
         durablePackets.Count(p => p.StartsWith("0,", StringComparison.Ordinal)).Should().Be(_inputs.Frames, "one video packet per frame");
         durablePackets.Should().Equal(embeddedPackets, "the Durable run's output streams equal the embedded run's bit for bit");
+        File.ReadAllBytes(Path.Combine(durableDir.Path, result.OutputBlob)).Should().Equal(File.ReadAllBytes(embedded.OutputPath!),
+            "the lossless output is muxed bit-exact, so the two files are equal byte for byte");
         var report = await store.ReadJsonAsync<JobReport>(result.ReportBlob, cancellationToken: Ct);
         (report.Outcome, report.Segments, report.OutputFrames).Should().Be((JobOutcome.Succeeded, 3, _inputs.Frames));
     }

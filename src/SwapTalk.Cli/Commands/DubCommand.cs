@@ -252,7 +252,7 @@ internal static class DubCommand
             {
                 $"SWAPTALK DUB  {result.Result.JobId}",
                 $"PORTRAIT {Path.GetFileName(request.Portrait)}   VIDEO {Path.GetFileName(request.Video)}   AUDIO {(request.Audio is null ? "(THE VIDEO'S OWN)" : Path.GetFileName(request.Audio))}",
-                $"{plan.OutputFrameCount} FRAMES AT {plan.FrameRate} FPS, {plan.Width}X{plan.Height}, {plan.Mode}, {plan.LengthPolicy}",
+                $"{plan.OutputFrameCount} FRAMES AT {plan.FrameRate} FPS, {plan.Width}X{plan.Height}, {JsonName(plan.Mode)}, {JsonName(plan.LengthPolicy)}",
                 $"ENGINE {Core.Engines.EngineSelection.Name(plan.Engine).ToUpperInvariant()}",
             };
             if (!string.IsNullOrWhiteSpace(settings.Credit)) header.Add(settings.Credit!);
@@ -343,4 +343,8 @@ internal static class DubCommand
         catch (UnauthorizedAccessException) { }
         return Process.GetCurrentProcess().PeakWorkingSet64;
     }
+
+    /// <summary>The name the CLI and job JSON use for an option value ("cross-driven", "ping-pong"), not the C# enum's.</summary>
+    private static string JsonName<T>(T value) where T : struct, Enum =>
+        JsonSerializer.Serialize(value, JobRequestJson.Options).Trim('"');
 }

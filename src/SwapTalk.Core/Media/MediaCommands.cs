@@ -160,6 +160,9 @@ public static class MediaCommands
                     .WithAudioChannels(Math.Clamp(plan.AudioChannels, 1, 2));
             }
             if (container == "mp4") output.WithFastStart();
+            // Matroska otherwise writes a random segment UID and the muxer's version: the same job would give
+            // different bytes on every run, and "equal output" could only be checked stream by stream.
+            if (container == "matroska") output.WithCustomArgument("-fflags +bitexact");
             output.WithCustomArgument($"-f {container}");
         });
     }

@@ -32,7 +32,7 @@ public class CloudManifestTests
               "portrait": "inbox/alice/face.png",
               "video": "inbox/alice/talk.mp4",
               "audio": "batches/2026/speech.wav",
-              "options": { "segmentFrames": 50, "lengthPolicy": "freeze", "quality": { "crf": 20, "preset": "fast" } },
+              "options": { "segmentFrames": 50, "lengthPolicy": "freeze", "engine": "geometric", "quality": { "crf": 20, "preset": "fast" } },
             }
             """);
 
@@ -43,6 +43,7 @@ public class CloudManifestTests
         m.Audio.Should().Be(new BlobReference("batches", "2026/speech.wav"));
         m.Options.SegmentFrames.Should().Be(50);
         m.Options.LengthPolicy.Should().Be(LengthPolicy.Freeze);
+        m.Options.Engine.Should().Be(DubEngine.Geometric, "the cloud manifest carries the engine as the CLI's --engine does");
         m.Options.Quality.Should().Be(new OutputQuality { Crf = 20, Preset = "fast" });
     }
 
@@ -53,6 +54,15 @@ public class CloudManifestTests
         check.IsValid.Should().BeTrue();
         check.Manifest!.Audio.Should().BeNull();
         check.Manifest.Options.Should().Be(new JobOptions());
+        check.Manifest.Options.Engine.Should().Be(DubEngine.Auto);
+    }
+
+    [Fact]
+    public void An_unknown_engine_is_refused_naming_the_field()
+    {
+        var check = Read("""{ "portrait": "inbox/a/face.png", "video": "inbox/a/talk.mp4", "options": { "engine": "neural" } }""");
+        check.IsValid.Should().BeFalse();
+        string.Join("; ", check.Errors).Should().Contain("engine");
     }
 
     [Fact]
