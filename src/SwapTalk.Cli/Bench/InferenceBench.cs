@@ -231,7 +231,7 @@ internal sealed class InferenceBench : IBenchArea
     {
         var modules = Path.Combine(root, "tools", "bench", "node_modules");
         var setup = Path.Combine(root, "scripts", "bench", "inference-setup.sh");
-        var (exit, _, stderr) = await RunProcessAsync("bash", [setup], root, null, ct);
+        var (exit, _, stderr) = await RunProcessAsync("bash", [setup], null, ct);
         if (exit != 0)
         {
             context.Log($"reference set-up failed: {stderr.Trim()}");
@@ -246,7 +246,7 @@ internal sealed class InferenceBench : IBenchArea
         var script = Path.Combine(root, "scripts", "bench", "inference-node.js");
         var (exit, stdout, stderr) = await RunProcessAsync("node",
             [script, model, input, shape, mode, amount.ToString(System.Globalization.CultureInfo.InvariantCulture), threads.ToString()],
-            root, new Dictionary<string, string> { ["NODE_PATH"] = modules }, ct);
+            new Dictionary<string, string> { ["NODE_PATH"] = modules }, ct);
         if (exit != 0)
         {
             context.Log($"reference run failed (node exit {exit}): {stderr.Trim()}");
@@ -256,31 +256,12 @@ internal sealed class InferenceBench : IBenchArea
         return new NodeResult(doc.RootElement.GetProperty("runsPerSecond").GetDouble(), doc.RootElement.GetProperty("medianMs").GetDouble());
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunProcessAsync(string file, IEnumerable<string> args, string workingDirectory,
+    // The project's one process runner; stdout as text (the node reference prints JSON lines).
+    private static async Task<(int Exit, string Stdout, string Stderr)> RunProcessAsync(string file, IEnumerable<string> args,
         IReadOnlyDictionary<string, string>? environment, CancellationToken ct)
     {
-        var info = new ProcessStartInfo(file)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        if (environment is not null) foreach (var (k, v) in environment) info.Environment[k] = v;
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync(ct);
-        var stderr = process.StandardError.ReadToEndAsync(ct);
-        try
-        {
-            await process.WaitForExitAsync(ct);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await stdout, await stderr);
+        var (code, stdout, stderr) = await SwapTalk.Core.Media.MediaProcess.CaptureAsync(file, args, ct, environment);
+        return (code, System.Text.Encoding.UTF8.GetString(stdout), stderr);
     }
 
     private static string RepoRoot()

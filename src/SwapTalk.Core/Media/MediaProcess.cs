@@ -51,7 +51,8 @@ public sealed partial class MediaProcess : IAsyncDisposable
         Start(command.Executable(tools), command.Arguments, command.Subject, keepStdin, cancellationToken, framePipes);
 
     /// <summary>Starts any program; <paramref name="subject"/> is what its errors name.</summary>
-    public static MediaProcess Start(string executable, IEnumerable<string> arguments, string subject, bool keepStdin, CancellationToken cancellationToken, bool framePipes = false)
+    public static MediaProcess Start(string executable, IEnumerable<string> arguments, string subject, bool keepStdin, CancellationToken cancellationToken, bool framePipes = false,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var info = new ProcessStartInfo(executable)
@@ -64,6 +65,7 @@ public sealed partial class MediaProcess : IAsyncDisposable
             CreateNoWindow = true,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        if (environment is not null) foreach (var (name, value) in environment) info.Environment[name] = value;
         Process process;
         try
         {
@@ -107,12 +109,13 @@ public sealed partial class MediaProcess : IAsyncDisposable
     /// Runs a program to its end and returns its exit code, stdout and stderr tail, whatever the exit code
     /// (bench references, test tools). A program that cannot start gives exit code -1 and the reason.
     /// </summary>
-    public static async Task<(int Code, byte[] Stdout, string Stderr)> CaptureAsync(string executable, IEnumerable<string> arguments, CancellationToken cancellationToken = default)
+    public static async Task<(int Code, byte[] Stdout, string Stderr)> CaptureAsync(string executable, IEnumerable<string> arguments, CancellationToken cancellationToken = default,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         MediaProcess process;
         try
         {
-            process = Start(executable, arguments, executable, keepStdin: false, cancellationToken);
+            process = Start(executable, arguments, executable, keepStdin: false, cancellationToken, environment: environment);
         }
         catch (MediaException e)
         {
