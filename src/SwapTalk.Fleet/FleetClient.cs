@@ -57,19 +57,6 @@ public sealed class FleetClient
             state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage ?? (state.OrchestrationStatus == OrchestrationStatus.Failed ? state.Output : null));
     }
 
-    /// <summary>The outputs of a job's segment batches (the render children), for who rendered what.</summary>
-    public async Task<IReadOnlyList<RenderSegmentsResult>> BatchesAsync(string jobId, int batchCount)
-    {
-        var batches = new List<RenderSegmentsResult>();
-        for (var b = 0; b < batchCount; b++)
-        {
-            var state = await _client.GetOrchestrationStateAsync(RenderSegmentsOrchestrator.InstanceId(jobId, b));
-            if (state?.OrchestrationStatus == OrchestrationStatus.Completed && WorkflowJson.Deserialize<RenderSegmentsResult>(state.Output) is { } result)
-                batches.Add(result);
-        }
-        return batches;
-    }
-
     /// <summary>Follows a job until it ends, reporting each change of its state; transient storage errors are retried.</summary>
     public async Task<FleetJobState> WaitAsync(string jobId, Action<FleetJobState> report, TimeSpan poll, CancellationToken cancellationToken)
     {

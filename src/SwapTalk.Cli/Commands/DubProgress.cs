@@ -104,6 +104,9 @@ internal sealed class DubProgress(TextWriter writer, bool interactive) : IDispos
             writer.WriteLine("dub: render stages (work seconds, share): " + string.Join(", ",
                 report.RenderStages.Select(s => string.Format(c, "{0} {1:0.00} ({2:0%})", s.Stage, s.Seconds, total > 0 ? s.Seconds / total : 0))));
         }
+        if (report.SegmentRecords.Any(s => s.Worker is not null))
+            writer.WriteLine("dub: rendered by: " + string.Join(", ", report.SegmentRecords.GroupBy(s => s.Worker ?? "?").OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => string.Format(c, "{0} {1} segment(s)", g.Key, g.Count()))));
         foreach (var note in report.Notes) writer.WriteLine($"dub: note: {note}");
         writer.WriteLine($"dub: report: {reportPath}");
         if (telemetryPath is not null) writer.WriteLine($"dub: telemetry: {telemetryPath}");

@@ -1,9 +1,11 @@
+using System.Text.Json;
 using DurableTask.Core;
 using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Fleet;
 using MediaEngine = SwapTalk.Core.Media.MediaEngine;
@@ -20,6 +22,7 @@ internal static class RemoteDub
 {
     public static async Task<int> RunAsync(JobRequest request, FleetOptions fleet, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         var problems = new JobValidator(JobLimits.Default).CheckRequest(request);
         if (problems.Count > 0) return DubCommand.ReportBadInput(stderr, new BadInputException(problems));
         using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
@@ -55,8 +58,11 @@ internal static class RemoteDub
             }
             var output = Path.GetFullPath(request.Output!);
             await runner.ExportAsync(final.Result!.OutputBlob, output, cancellationToken);
-            stdout.WriteLine($"dub: {final.Result.OutputFrames} frames ({final.Result.SegmentsRendered} segments rendered, {final.Result.SegmentsReused} reused) -> {output}");
-            stdout.WriteLine($"dub: report: blob {final.Result.ReportBlob} in container {FleetStorage.ContainerName(fleet.TaskHub, "jobs")}");
+            // The report comes down beside the output (as the preview does for an embedded dub): the same summary, and who rendered what.
+            var reportPath = ReportPath(output);
+            await runner.ExportAsync(final.Result.ReportBlob, reportPath, cancellationToken);
+            var report = JsonSerializer.Deserialize<JobReport>(await File.ReadAllTextAsync(reportPath, cancellationToken), StoredJson.Options)!;
+            DubProgress.Summary(stdout, report, output, reportPath, watch.Elapsed, telemetryPath: null);
             return DubCommand.Ok;
         }
         catch (BadInputException e)
@@ -73,6 +79,9 @@ internal static class RemoteDub
             try { if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>Where a fleet dub's report is downloaded: beside the output, <c>NAME.report.json</c>.</summary>
+    internal static string ReportPath(string output) => Path.ChangeExtension(output, ".report.json");
 
     internal static string Describe(FleetJobState state) => state.Progress is { } p
         ? $"{state.Status.ToString().ToLowerInvariant()}: {p.Phase} {p.SegmentsDone}/{p.SegmentsTotal} segments, {p.FramesDone}/{p.FramesTotal} frames"

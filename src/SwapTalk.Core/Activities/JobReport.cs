@@ -17,6 +17,12 @@ public enum JobOutcome
 /// </summary>
 public sealed record StageTiming(string Stage, double Seconds, double WallSeconds, int Calls);
 
+/// <summary>
+/// One segment of the job: its frames, whether this run rendered it or found it stored, the activity's seconds, and
+/// the worker that ran it (a fleet worker's name; null where one process runs everything).
+/// </summary>
+public sealed record SegmentRecord(int Index, int Frames, int FramesWithFace, bool Reused, double Seconds, string? Worker);
+
 /// <summary>Why a job failed: the step, and the root cause's type and message.</summary>
 public sealed record JobFailure(string Step, string ErrorType, string Message, bool BadInput);
 
@@ -49,6 +55,9 @@ public sealed record JobReport
     public int Segments { get; init; }
     public int SegmentsRendered { get; init; }
     public int SegmentsReused { get; init; }
+
+    /// <summary>Each segment in order (who rendered what, on a fleet).</summary>
+    public IReadOnlyList<SegmentRecord> SegmentRecords { get; init; } = [];
 
     /// <summary>Output frames per second of render wall time (the pipeline's throughput).</summary>
     public double? RenderFramesPerSecond { get; init; }

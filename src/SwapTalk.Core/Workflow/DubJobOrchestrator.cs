@@ -174,6 +174,8 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             Segments = plan?.SegmentCount ?? 0,
             SegmentsRendered = segments.Count(s => !s.Reused),
             SegmentsReused = segments.Count(s => s.Reused),
+            SegmentRecords = segments.OrderBy(s => s.SegmentIndex)
+                .Select(s => new SegmentRecord(s.SegmentIndex, s.Frames, s.FramesWithFace, s.Reused, s.Seconds, s.Worker)).ToArray(),
             RenderFramesPerSecond = renderFps,
             Stages = stages.ToArray(),
             Models = plan?.Models ?? [],

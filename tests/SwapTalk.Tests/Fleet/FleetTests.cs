@@ -1,5 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using SwapTalk.Fleet;
+using System.Text.Json;
+using SwapTalk.Core.Activities;
+using SwapTalk.Core.Storage;
 using SwapTalk.Tests.Pipeline;
 using SwapTalk.Tests.Support;
 using static SwapTalk.Tests.Pipeline.PipelineData;
@@ -54,12 +55,13 @@ public sealed class FleetTests
         for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
         File.ReadAllBytes(againOut).Should().Equal(File.ReadAllBytes(fleetOut), "both submitters downloaded the one job's output");
 
-        // Who rendered what: every segment names its worker, and both workers rendered some.
-        var client = await FleetClient.ConnectAsync(new FleetOptions(FleetStorage.Parse(azurite.ConnectionString), hub), NullLoggerFactory.Instance);
-        var batchCount = (embedded.Plan.Segments.Count + request.Options.SegmentsPerBatch - 1) / request.Options.SegmentsPerBatch;
-        var segments = (await client.BatchesAsync(embedded.Result.Result.JobId, batchCount)).SelectMany(x => x.Segments).ToArray();
-        segments.Select(s => s.SegmentIndex).Should().BeEquivalentTo(Enumerable.Range(0, embedded.Plan.Segments.Count));
-        segments.Select(s => s.Worker).Distinct().Should().BeEquivalentTo(["worker-a", "worker-b"], a.Output + b.Output);
+        // Who rendered what: the report, downloaded beside the output, names the worker of every segment, and both rendered some.
+        var report = JsonSerializer.Deserialize<JobReport>(File.ReadAllText(Path.ChangeExtension(fleetOut, ".report.json")), StoredJson.Options)!;
+        report.SegmentRecords.Select(s => s.Index).Should().Equal(Enumerable.Range(0, embedded.Plan.Segments.Count));
+        report.SegmentRecords.Select(s => s.Worker).Distinct().Should().BeEquivalentTo(["worker-a", "worker-b"], a.Output + b.Output);
+        report.SegmentRecords.Sum(s => s.Frames).Should().Be(report.OutputFrames);
+        first.Output.Should().MatchRegex(@"rendered by: worker-a \d+ segment\(s\), worker-b \d+ segment\(s\)");
+        embedded.Report.SegmentRecords.Should().OnlyContain(s => s.Worker == null, "one process ran the embedded job");
     }
 
     private static async Task WaitForAsync(Func<bool> condition, SwaptalkProcess process, TimeSpan timeout)

@@ -104,6 +104,10 @@ public sealed class DubJobWorkflowTests : IDisposable
         report.FrameRate.Should().Be(new Rational(25, 1));
         report.Stages.Select(s => s.Stage).Should().Equal("plan", "prepare-source", "audio-features", "render", "stitch");
         report.Stages.Single(s => s.Stage == "render").Calls.Should().Be(5);
+        report.SegmentRecords.Select(s => s.Index).Should().Equal(0, 1, 2, 3, 4);
+        report.SegmentRecords.Sum(s => s.Frames).Should().Be(125);
+        report.SegmentRecords.Sum(s => s.FramesWithFace).Should().Be(report.FramesWithFace);
+        report.SegmentRecords.Should().OnlyContain(s => !s.Reused && s.Worker == null);
         report.Models.Select(m => (m.Name, m.Sha256)).Should().Equal(
             ("lip_syncer", await JobIds.HashFileAsync(Path.Combine(_job.ModelsDir, "lip_syncer.onnx"), Ct)),
             ("vq_encoder", await JobIds.HashFileAsync(Path.Combine(_job.ModelsDir, "vq_encoder.onnx"), Ct)));
