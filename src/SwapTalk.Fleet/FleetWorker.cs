@@ -1,5 +1,6 @@
 using DurableTask.AzureStorage;
 using DurableTask.Core;
+using DurableTask.Core.Exceptions;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Converters;
 using Microsoft.DurableTask.Worker;
@@ -19,15 +20,21 @@ namespace SwapTalk.Fleet;
 /// </summary>
 public sealed class FleetWorker : IAsyncDisposable
 {
+    private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(20);
     private readonly TaskHubWorker _worker;
+    private readonly DrainingOrchestrationService _service;
     private readonly CancellationTokenSource _abandon = new();
     private readonly ILogger _log;
+    private readonly TimeSpan _lease;
     private bool _stopped;
     private bool _cleanStop;
 
-    private FleetWorker(TaskHubWorker worker, ILogger log)
+    private FleetWorker(TaskHubWorker worker, DrainingOrchestrationService service, TimeSpan lease, ILogger log)
     {
         _worker = worker;
+        _service = service;
+        _lease = lease;
         _log = log;
     }
 
@@ -46,14 +53,15 @@ public sealed class FleetWorker : IAsyncDisposable
     /// <summary>Creates the task hub if needed and starts taking work.</summary>
     public static async Task<FleetWorker> StartAsync(FleetOptions options, ActivityRegistry activities, OrchestratorCatalog orchestrators, ILoggerFactory loggers)
     {
-        var service = new AzureStorageOrchestrationService(ServiceSettings(options, loggers));
-        await service.CreateIfNotExistsAsync();
+        var provider = new AzureStorageOrchestrationService(ServiceSettings(options, loggers));
+        await provider.CreateIfNotExistsAsync();
+        var service = new DrainingOrchestrationService(provider);
         var worker = new TaskHubWorker(service, loggers)
         {
             // The SDK's shims expect failure details (error type and message) rather than serialized exceptions.
             ErrorPropagationMode = ErrorPropagationMode.UseFailureDetails,
         };
-        var fleet = new FleetWorker(worker, loggers.CreateLogger("SwapTalk.Fleet.Worker"));
+        var fleet = new FleetWorker(worker, service, options.WorkItemLease, loggers.CreateLogger("SwapTalk.Fleet.Worker"));
         var shims = new DurableTaskShimFactory(new DurableTaskWorkerOptions { DataConverter = new JsonDataConverter(WorkflowJson.Options) }, loggers);
         foreach (var name in orchestrators.Names)
             worker.AddTaskOrchestrations(new Creator<TaskOrchestration>(name, () => shims.CreateOrchestration(name, orchestrators.Get(name))));
@@ -69,26 +77,31 @@ public sealed class FleetWorker : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops taking work. Items in flight get <paramref name="grace"/> to finish; then they are cancelled, and
-    /// their messages, no longer renewed, return to the queue for another worker.
+    /// Stops taking work. Items in flight get <paramref name="grace"/> to finish; those still running then are
+    /// abandoned: given back to the queue, where another worker takes them within seconds. Then the worker lets go
+    /// of its control-queue partitions, so other workers run its orchestrations.
     /// </summary>
     public async Task StopAsync(TimeSpan grace)
     {
         if (_stopped) return;
         _stopped = true;
-        _log.LogInformation("stopping: no new work; items in flight have {Seconds} s to finish", grace.TotalSeconds);
-        var stop = _worker.StopAsync(isForced: false);
-        if (await Task.WhenAny(stop, Task.Delay(grace)) != stop)
+        _service.StopTakingActivities();
+        _log.LogInformation("stopping: no new work; {Count} item(s) in flight have {Seconds} s to finish", _service.ActivitiesInFlight, grace.TotalSeconds);
+        var drained = _service.WhenActivitiesDrained;
+        if (await Task.WhenAny(drained, Task.Delay(grace)) != drained)
         {
-            _log.LogWarning("abandoning the items still in flight (another worker takes them)");
+            _log.LogWarning("abandoning {Count} item(s) still in flight: they go back to the queue for another worker", _service.ActivitiesInFlight);
             await _abandon.CancelAsync();
-            // With the storage unreachable the framework may never acknowledge: exit anyway; leases and messages expire on their own.
-            var forced = _worker.StopAsync(isForced: true);
-            if (await Task.WhenAny(forced, Task.Delay(TimeSpan.FromSeconds(5))) != forced)
-            {
-                _log.LogWarning("the task hub did not acknowledge the stop (storage unreachable?); leaving anyway");
-                return;
-            }
+            if (await Task.WhenAny(drained, Task.Delay(AbandonWait)) != drained)
+                _log.LogWarning("{Count} item(s) could not be given back (storage unreachable?); they return to the queue when their {Seconds} s lease runs out",
+                    _service.ActivitiesInFlight, _lease.TotalSeconds);
+        }
+        var release = _worker.StopAsync(isForced: false);
+        if (await Task.WhenAny(release, Task.Delay(ReleaseWait)) != release)
+        {
+            // With the storage unreachable the provider may never answer: leave anyway; its leases expire on their own.
+            _log.LogWarning("the task hub did not acknowledge the stop (storage unreachable?); leaving anyway");
+            return;
         }
         _cleanStop = true;
         _log.LogInformation("stopped");
@@ -127,18 +140,27 @@ public sealed class FleetWorker : IAsyncDisposable
 
         public async Task<object?> RunAsync(TaskActivityContext context, object? input)
         {
-            log.LogInformation("{Activity} of {Instance} started", registration.Name, context.InstanceId);
+            // "RenderSegment 3 of job-...:render:0000": the segment's number, since the instance names only its batch.
+            var work = input is ISegmentScoped segmentScoped ? $"{registration.Name} {segmentScoped.SegmentIndex}" : registration.Name;
+            log.LogInformation("{Work} of {Instance} started", work, context.InstanceId);
             var started = DateTime.UtcNow;
             try
             {
                 var output = await registration.InvokeAsync(input, abandon);
                 if (output is RenderSegmentResult segment) output = segment with { Worker = workerName };
-                log.LogInformation("{Activity} of {Instance} done in {Seconds:F1} s", registration.Name, context.InstanceId, (DateTime.UtcNow - started).TotalSeconds);
+                log.LogInformation("{Work} of {Instance} done in {Seconds:F1} s", work, context.InstanceId, (DateTime.UtcNow - started).TotalSeconds);
                 return output;
+            }
+            catch (OperationCanceledException) when (abandon.IsCancellationRequested)
+            {
+                // Not a failure of the activity: the dispatcher gives the item back to the queue, unanswered.
+                log.LogWarning("{Work} of {Instance} abandoned after {Seconds:F1} s (this worker is stopping)", work, context.InstanceId,
+                    (DateTime.UtcNow - started).TotalSeconds);
+                throw new SessionAbortedException($"{workerName} is stopping: {work} of {context.InstanceId} goes back to the queue");
             }
             catch (Exception e)
             {
-                log.LogWarning("{Activity} of {Instance} failed: {Type}: {Message}", registration.Name, context.InstanceId, e.GetType().Name, e.Message);
+                log.LogWarning("{Work} of {Instance} failed: {Type}: {Message}", work, context.InstanceId, e.GetType().Name, e.Message);
                 throw;
             }
         }

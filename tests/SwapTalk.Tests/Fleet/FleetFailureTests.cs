@@ -1,7 +1,10 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Storage;
 using SwapTalk.Fleet;
 using SwapTalk.Tests.Pipeline;
 using static SwapTalk.Tests.Pipeline.PipelineData;
@@ -12,13 +15,14 @@ namespace SwapTalk.Tests.Fleet;
 /// The fleet under failure, with real parts (Azurite of the test's own, real worker and submitter processes, the
 /// real pipeline): bad input, a worker killed mid-segment, storage lost for a while.
 /// </summary>
-public sealed class FleetFailureTests
+public sealed partial class FleetFailureTests
 {
     private const string Hub = "fleetfail";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string[] Worker(OwnAzurite azurite, string models, string name) =>
-        ["worker", "--storage", azurite.ConnectionString, "--task-hub", Hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1"];
+    private static string[] Worker(OwnAzurite azurite, string models, string name, int grace = 30) =>
+        ["worker", "--storage", azurite.ConnectionString, "--task-hub", Hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1",
+            "--grace", $"{grace}"];
 
     private static string[] Dub(OwnAzurite azurite, string models, string portrait, string clip, string output) =>
         ["dub", "--engine", "latent", "--face", portrait, "--video", clip, "--models", models,
@@ -64,7 +68,7 @@ public sealed class FleetFailureTests
         final.FailureMessage.Should().Contain("portrait").And.Contain("no face");
         await Task.Delay(TimeSpan.FromSeconds(5), Ct); // a retry, were there one, would start within its first interval
         Count(worker.Output, $"PrepareSource of {staged.JobId} started").Should().Be(1, worker.Output);
-        worker.Output.Should().NotContain("RenderSegment of");
+        Lines(worker.Output).Should().NotContain(l => IsRender(l));
     }
 
     [Fact]
@@ -72,7 +76,7 @@ public sealed class FleetFailureTests
     {
         await RunWithTroubleAsync(async (a, b, _) =>
         {
-            var victim = await FirstToStartAsync(a, b, "RenderSegment of");
+            var victim = await FirstToStartAsync(a, b);
             victim.Crash();
         });
     }
@@ -82,12 +86,89 @@ public sealed class FleetFailureTests
     {
         await RunWithTroubleAsync(async (a, b, azurite) =>
         {
-            await FirstToStartAsync(a, b, "RenderSegment of");
+            await FirstToStartAsync(a, b);
             await azurite.StopAsync();
             await Task.Delay(TimeSpan.FromSeconds(10), Ct);
             await azurite.RestartAsync();
         });
     }
+
+    [Fact]
+    public async Task Workers_stopped_with_SIGTERM_finish_or_abandon_their_segment_take_no_more_work_and_a_later_worker_completes_the_job()
+    {
+        var dir = NewDir();
+        await using var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));
+        var models = await ModelsAsync();
+        var clip = await ShortClipAsync();
+        var request = Request(clip, null, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv"));
+        var embedded = await DubAsync(request, Path.Combine(dir, "embedded"), cancellationToken: Ct);
+
+        // finisher: 30 s of grace, plenty for a 4-frame segment; abandoner: none, so its segment goes back to the queue.
+        await using var finisher = SwaptalkProcess.Start(Worker(azurite, models, "finisher", grace: 30));
+        await using var abandoner = SwaptalkProcess.Start(Worker(azurite, models, "abandoner", grace: 0));
+        var fleetOut = Path.Combine(dir, "fleet.mkv");
+        await using var dub = SwaptalkProcess.Start(Dub(azurite, models, request.Portrait, clip, fleetOut));
+
+        await InSegmentAsync(finisher);
+        finisher.Terminate();
+        await InSegmentAsync(abandoner);
+        abandoner.Terminate();
+        (await finisher.WaitAsync(TimeSpan.FromMinutes(1))).Should().Be(0, finisher.Output);
+        (await abandoner.WaitAsync(TimeSpan.FromMinutes(1))).Should().Be(0, abandoner.Output);
+
+        var finished = AfterStopping(finisher.Output);
+        finished.Should().Contain(l => IsRender(l) && l.Contains(" done in "), "the segment in flight finishes within the grace");
+        finished.Should().NotContain(l => l.Contains("abandon"));
+        finished.Last().Should().EndWith("stopped");
+        var abandoned = AfterStopping(abandoner.Output);
+        abandoned.Should().Contain(l => IsRender(l) && l.Contains(" abandoned after "));
+        abandoned.Should().NotContain(l => IsRender(l) && l.Contains(" done in "));
+        abandoned.Last().Should().EndWith("stopped");
+        foreach (var stopped in new[] { finished, abandoned })
+            stopped.Should().NotContain(l => l.TrimEnd().EndsWith("started"), "a stopping worker takes no new work");
+        dub.HasExited.Should().BeFalse("the abandoned segment is still to render");
+
+        // A worker that did not exist when the segment was abandoned renders it and the rest.
+        await using var later = SwaptalkProcess.Start(Worker(azurite, models, "later"));
+        (await dub.WaitAsync(TimeSpan.FromMinutes(4))).Should().Be(0, dub.Output + later.Output);
+        var expected = await FramesAsync(embedded.Output);
+        var actual = await FramesAsync(fleetOut);
+        actual.Length.Should().Be(expected.Length);
+        for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
+
+        // The report credits each worker with exactly the segments it finished.
+        var report = JsonSerializer.Deserialize<JobReport>(File.ReadAllText(Path.ChangeExtension(fleetOut, ".report.json")), StoredJson.Options)!;
+        var credited = report.SegmentRecords.GroupBy(r => r.Worker ?? "").ToDictionary(g => g.Key, g => g.Count());
+        credited.GetValueOrDefault("finisher").Should().Be(Done(finisher.Output)).And.BePositive();
+        credited.GetValueOrDefault("abandoner").Should().Be(Done(abandoner.Output));
+        var abandonedSegment = int.Parse(RenderLine().Match(abandoned.Single(l => l.Contains(" abandoned after "))).Groups[1].Value);
+        report.SegmentRecords.Single(r => r.Index == abandonedSegment).Worker.Should().Be("later", "the abandoned segment went back to the queue");
+        credited.GetValueOrDefault("later").Should().Be(report.Segments - Done(finisher.Output) - Done(abandoner.Output)).And.BePositive();
+    }
+
+    /// <summary>Waits until <paramref name="worker"/> is in the middle of a segment (more started than done).</summary>
+    private static async Task InSegmentAsync(SwaptalkProcess worker)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (Started(worker.Output) <= Done(worker.Output) + Abandoned(worker.Output))
+        {
+            if (worker.HasExited || DateTime.UtcNow > deadline) Assert.Fail($"the worker never started a segment:\n{worker.Output}");
+            await Task.Delay(20, Ct);
+        }
+    }
+
+    private static bool IsRender(string line) => RenderLine().IsMatch(line);
+
+    [GeneratedRegex(@"RenderSegment (\d+) of ")]
+    private static partial Regex RenderLine();
+
+    private static string[] Lines(string output) => output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).ToArray();
+    private static int Started(string output) => Lines(output).Count(l => IsRender(l) && l.EndsWith("started"));
+    private static int Done(string output) => Lines(output).Count(l => IsRender(l) && l.Contains(" done in "));
+    private static int Abandoned(string output) => Lines(output).Count(l => IsRender(l) && l.Contains(" abandoned after "));
+
+    /// <summary>The worker's log lines from its "stopping" line on.</summary>
+    private static string[] AfterStopping(string output) => Lines(output).SkipWhile(l => !l.Contains("stopping: no new work")).ToArray();
 
     /// <summary>Two workers, one fleet dub; <paramref name="trouble"/> strikes while it runs; the output must equal the embedded run's.</summary>
     private static async Task RunWithTroubleAsync(Func<SwaptalkProcess, SwaptalkProcess, OwnAzurite, Task> trouble)
@@ -112,18 +193,17 @@ public sealed class FleetFailureTests
         for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
     }
 
-    private static async Task<SwaptalkProcess> FirstToStartAsync(SwaptalkProcess a, SwaptalkProcess b, string activity)
+    /// <summary>The first of the two workers to start rendering a segment.</summary>
+    private static async Task<SwaptalkProcess> FirstToStartAsync(SwaptalkProcess a, SwaptalkProcess b)
     {
         var deadline = DateTime.UtcNow.AddMinutes(2);
         while (true)
         {
-            if (Started(a.Output)) return a;
-            if (Started(b.Output)) return b;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"no worker started {activity} in time:\n{a.Output}\n{b.Output}");
+            if (Started(a.Output) > 0) return a;
+            if (Started(b.Output) > 0) return b;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"no worker started a segment in time:\n{a.Output}\n{b.Output}");
             await Task.Delay(50, Ct);
         }
-
-        bool Started(string output) => output.Contains(activity) && output.Split('\n').Any(l => l.Contains(activity) && l.TrimEnd().EndsWith("started"));
     }
 
     private static int Count(string text, string what)
