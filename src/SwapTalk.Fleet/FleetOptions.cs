@@ -19,6 +19,13 @@ public sealed partial record FleetOptions(FleetStorage Storage, string TaskHub =
     /// </summary>
     public TimeSpan WorkItemLease { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The longest wait between two polls of an idle queue (the provider backs off from 50 ms up to this). The
+    /// provider's own default, 30 s, would let a job submitted to an idle fleet wait that long for its first step;
+    /// 5 s costs about one storage transaction a second per idle worker.
+    /// </summary>
+    public TimeSpan MaxPollingInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>This worker's name in logs and in the segment results (default: host name and process id).</summary>
     public string WorkerName { get; init; } = $"{Environment.MachineName}-{Environment.ProcessId}";
 

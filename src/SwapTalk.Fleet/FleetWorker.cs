@@ -47,6 +47,7 @@ public sealed class FleetWorker : IAsyncDisposable
         MaxConcurrentTaskActivityWorkItems = options.Slots,
         WorkItemQueueVisibilityTimeout = options.WorkItemLease,
         ControlQueueVisibilityTimeout = options.WorkItemLease,
+        MaxQueuePollingInterval = options.MaxPollingInterval,
         LoggerFactory = loggers,
     };
 

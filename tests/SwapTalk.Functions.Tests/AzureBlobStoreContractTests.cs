@@ -54,6 +54,58 @@ public sealed class AzureBlobStoreContractTests : BlobStoreContract
     }
 
     [Fact]
+    public async Task Readers_of_one_blob_version_share_one_downloaded_copy_which_outlives_them_for_the_next_reader()
+    {
+        var content = Bytes(50_000, 9);
+        await Store.WriteBytesAsync("jobs/j1/input/video.mp4", content, cancellationToken: Ct);
+        await using (var first = await Store.GetLocalFileAsync("jobs/j1/input/video.mp4", Ct))
+        await using (var second = await Store.GetLocalFileAsync("jobs/j1/input/video.mp4", Ct))
+        {
+            second.LocalPath.Should().Be(first.LocalPath, "one download serves both");
+            (await File.ReadAllBytesAsync(first.LocalPath, Ct)).Should().Equal(content);
+        }
+        await using var later = await Store.GetLocalFileAsync("jobs/j1/input/video.mp4", Ct);
+        File.Exists(later.LocalPath).Should().BeTrue();
+        (await File.ReadAllBytesAsync(later.LocalPath, Ct)).Should().Equal(content);
+    }
+
+    [Fact]
+    public async Task A_new_blob_version_is_a_new_copy_and_unheld_copies_beyond_the_budget_are_deleted_but_never_a_held_one()
+    {
+        using var scratch = new Scratch();
+        var store = new AzureBlobStore(_service!, new BlobContainerRouting(_jobs, _work), scratch.Path, downloadCacheBytes: 0);
+        await store.WriteBytesAsync("jobs/j1/input/a.mp4", Bytes(10_000, 1), cancellationToken: Ct);
+        var held = await store.GetLocalFileAsync("jobs/j1/input/a.mp4", Ct);
+        await store.WriteBytesAsync("jobs/j1/input/a.mp4", Bytes(10_000, 2), cancellationToken: Ct); // a new version
+        string replaced;
+        await using (var current = await store.GetLocalFileAsync("jobs/j1/input/a.mp4", Ct))
+        {
+            current.LocalPath.Should().NotBe(held.LocalPath);
+            (await File.ReadAllBytesAsync(current.LocalPath, Ct)).Should().Equal(Bytes(10_000, 2));
+            replaced = current.LocalPath;
+        }
+        File.Exists(held.LocalPath).Should().BeTrue("a copy in use is never deleted");
+        (await File.ReadAllBytesAsync(held.LocalPath, Ct)).Should().Equal(Bytes(10_000, 1), "a reader keeps the version it opened");
+        await held.DisposeAsync();
+        // Budget 0: only the most recently used unheld copy stays.
+        File.Exists(held.LocalPath).Should().BeTrue("the old version was released last, so it is the newest unheld copy");
+        File.Exists(replaced).Should().BeFalse("beyond the budget");
+        await store.WriteBytesAsync("jobs/j1/input/b.mp4", Bytes(1000, 3), cancellationToken: Ct);
+        await using (var other = await store.GetLocalFileAsync("jobs/j1/input/b.mp4", Ct)) { }
+        File.Exists(held.LocalPath).Should().BeFalse("a newer unheld copy took its place");
+    }
+
+    [Fact]
+    public async Task A_missing_blob_is_not_found_and_leaves_no_copy()
+    {
+        using var scratch = new Scratch();
+        var store = new AzureBlobStore(_service!, new BlobContainerRouting(_jobs, _work), scratch.Path);
+        var get = () => store.GetLocalFileAsync("jobs/j1/input/none.mp4", Ct);
+        (await get.Should().ThrowAsync<BlobNotFoundException>()).WithMessage("*jobs/j1/input/none.mp4*");
+        Directory.EnumerateFileSystemEntries(scratch.Path).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task Content_over_one_block_is_staged_and_committed_whole_with_its_hash()
     {
         var content = new byte[AzureBlobStore.BlockSize * 2 + 12345];
@@ -110,5 +162,16 @@ public sealed class AzureBlobStoreContractTests : BlobStoreContract
         ((int)(await http.SendAsync(put, Ct)).StatusCode).Should().Be(403, "the link is read-only");
         var other = new UriBuilder(url) { Path = url.AbsolutePath.Replace("dub.mp4", "other.mp4") }.Uri;
         ((int)(await http.GetAsync(other, Ct)).StatusCode).Should().Be(403, "the link is for one blob");
+    }
+
+    /// <summary>A throw-away scratch folder for a store of the test's own.</summary>
+    private sealed class Scratch : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("swaptalk-blob-cache-").FullName;
+
+        public void Dispose()
+        {
+            try { Directory.Delete(Path, recursive: true); } catch (IOException) { }
+        }
     }
 }

@@ -15,6 +15,7 @@ internal static class BenchCommand
         new KernelBench(),
         new TrackingBench(),
         new PipelineBench(),
+        new FleetBench(),
     ];
 
     public static Command Create()

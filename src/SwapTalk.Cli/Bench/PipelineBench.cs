@@ -34,8 +34,7 @@ internal sealed class PipelineBench(string? repoRoot = null) : IBenchArea
     {
         var report = new BenchReport { Area = Name };
         var root = repoRoot ?? FindRepoRoot();
-        var shared = Environment.GetEnvironmentVariable("SWAPTALK_SHARED_DATA") is { Length: > 0 } fromEnv ? fromEnv
-            : root is null ? null : Path.GetFullPath(Path.Combine(root, "..", "shared", "data"));
+        var shared = SharedDataDir(root);
         string? Shared(string relative) => shared is not null && File.Exists(Path.Combine(shared, relative)) ? Path.Combine(shared, relative) : null;
         var (grid, speech, face) = (Shared("video/grid_bbaf2n.mpg"), Shared("audio/jfk.wav"), Shared("faces/astronaut.png"));
         var (yunet, peppa) = (Shared("models/yunet_n_dynamic.onnx"), Shared("models/peppa_slim_160_68pt.onnx"));
@@ -195,7 +194,12 @@ internal sealed class PipelineBench(string? repoRoot = null) : IBenchArea
         return path;
     }
 
-    private static string? FindRepoRoot()
+    /// <summary>The shared sample data: <c>$SWAPTALK_SHARED_DATA</c>, else ../shared/data beside the repository.</summary>
+    internal static string? SharedDataDir(string? root) =>
+        Environment.GetEnvironmentVariable("SWAPTALK_SHARED_DATA") is { Length: > 0 } fromEnv ? fromEnv
+            : root is null ? null : Path.GetFullPath(Path.Combine(root, "..", "shared", "data"));
+
+    internal static string? FindRepoRoot()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)

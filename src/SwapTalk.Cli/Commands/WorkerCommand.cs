@@ -26,8 +26,9 @@ internal static class WorkerCommand
         var name = new Option<string?>("--name") { Description = "this worker's name in logs and reports (default: host name and process id)" };
         var lease = new Option<int>("--lease") { Description = "seconds a taken item stays hidden from other workers without renewal (a dead worker's item returns after this)", DefaultValueFactory = _ => 60 };
         var grace = new Option<int>("--grace") { Description = "seconds the item in flight gets to finish on SIGTERM before it is abandoned", DefaultValueFactory = _ => 30 };
+        var poll = new Option<double>("--poll") { Description = "longest seconds between two polls of an idle queue (how soon an idle worker sees new work)", DefaultValueFactory = _ => 5 };
         var command = new Command("worker", "Run one worker of a fleet: orchestrations and segments from a task hub on Azure Storage (or Azurite)");
-        foreach (var o in new Option[] { storage, taskHub, models, slots, threads, name, lease, grace }) command.Options.Add(o);
+        foreach (var o in new Option[] { storage, taskHub, models, slots, threads, name, lease, grace, poll }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var stderr = parse.InvocationConfiguration.Error;
@@ -36,14 +37,19 @@ internal static class WorkerCommand
             if (slotCount is < 1 or > 64) { stderr.WriteLine($"worker: --slots {slotCount} is out of range; use 1..64"); return DubCommand.BadInput; }
             var leaseSeconds = parse.GetValue(lease);
             if (leaseSeconds is < 10 or > 3600) { stderr.WriteLine($"worker: --lease {leaseSeconds} is out of range; use 10..3600"); return DubCommand.BadInput; }
+            var pollSeconds = parse.GetValue(poll);
+            if (pollSeconds is < 0.05 or > 300) { stderr.WriteLine($"worker: --poll {pollSeconds} is out of range; use 0.05..300 seconds"); return DubCommand.BadInput; }
+            var graceSeconds = parse.GetValue(grace);
+            if (graceSeconds is < 0 or > 3600) { stderr.WriteLine($"worker: --grace {graceSeconds} is out of range; use 0..3600"); return DubCommand.BadInput; }
             fleet = fleet with
             {
+                MaxPollingInterval = TimeSpan.FromSeconds(pollSeconds),
                 Slots = slotCount,
                 WorkItemLease = TimeSpan.FromSeconds(leaseSeconds),
                 WorkerName = parse.GetValue(name) is { Length: > 0 } n ? n : fleet.WorkerName,
             };
             var modelsDir = parse.GetValue(models)?.FullName ?? ModelCatalog.ResolveDirectory(null);
-            return await RunAsync(fleet, modelsDir, parse.GetValue(threads), TimeSpan.FromSeconds(parse.GetValue(grace)), stderr, ct);
+            return await RunAsync(fleet, modelsDir, parse.GetValue(threads), TimeSpan.FromSeconds(graceSeconds), stderr, ct);
         });
         return command;
     }

@@ -33,18 +33,25 @@ public sealed class AzureBlobStore : IBlobStore
     /// <summary>Blocks uploaded at once by one write (memory: this many blocks).</summary>
     public const int BlocksInFlight = 4;
 
+    /// <summary>Downloaded copies nobody holds are kept up to this many bytes (the newest always), for the next reader.</summary>
+    public const long DefaultDownloadCacheBytes = 4L << 30;
+
     private readonly BlobServiceClient _service;
     private readonly BlobContainerRouting _routing;
     private readonly string _scratch;
+    private readonly BlobDownloadCache _downloads;
 
     /// <param name="scratchDirectory">Where pending blobs and downloaded copies live; default: a folder under the temp path.</param>
-    public AzureBlobStore(BlobServiceClient service, BlobContainerRouting routing, string? scratchDirectory = null)
+    /// <param name="downloadCacheBytes">Budget of downloaded copies kept for later readers of the same blob version.</param>
+    public AzureBlobStore(BlobServiceClient service, BlobContainerRouting routing, string? scratchDirectory = null, long downloadCacheBytes = DefaultDownloadCacheBytes)
     {
         _service = service ?? throw new ArgumentNullException(nameof(service));
         _routing = routing ?? throw new ArgumentNullException(nameof(routing));
         _scratch = scratchDirectory ?? Path.Combine(Path.GetTempPath(), "swaptalk-blobs");
         Directory.CreateDirectory(_scratch);
+        _downloads = new BlobDownloadCache(_scratch, downloadCacheBytes);
     }
+
 
     public string Location => $"Azure blob storage {_service.Uri.GetLeftPart(UriPartial.Path)} (container {string.Join(" + ", _routing.Containers)})";
 
@@ -150,21 +157,27 @@ public sealed class AzureBlobStore : IBlobStore
         return Task.FromResult<PendingBlob>(new AzurePendingBlob(this, name, ScratchPath(name), options));
     }
 
+    /// <summary>
+    /// A local copy of the blob's current version, shared with other readers of that version
+    /// (<see cref="BlobDownloadCache"/>): one download serves every segment a process renders from the same video.
+    /// </summary>
     public async Task<LocalBlobFile> GetLocalFileAsync(string name, CancellationToken cancellationToken = default)
     {
         var blob = Blob(name);
-        var path = ScratchPath(name);
         try
         {
-            await blob.DownloadToAsync(path, cancellationToken);
-            return new AzureLocalBlobFile(name, path);
+            var version = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value.ETag;
+            // Only that version: a blob replaced in between fails the download (412) rather than filling the copy with another.
+            return await _downloads.GetAsync(name, version.ToString(), (path, ct) => blob.DownloadToAsync(path,
+                new BlobDownloadToOptions { Conditions = new BlobRequestConditions { IfMatch = version } }, ct), cancellationToken);
         }
-        catch (Exception e)
+        catch (RequestFailedException e) when (e.Status == 404)
         {
-            TryDelete(path);
-            if (e is RequestFailedException { Status: 404 }) throw new BlobNotFoundException(name, Location);
-            if (e is RequestFailedException failed) throw Failed(name, "download", failed);
-            throw;
+            throw new BlobNotFoundException(name, Location);
+        }
+        catch (RequestFailedException e)
+        {
+            throw Failed(name, "download", e);
         }
     }
 
@@ -394,18 +407,6 @@ public sealed class AzureBlobStore : IBlobStore
             TryDelete(localPath);
             return properties;
         }
-
-        public override ValueTask DisposeAsync()
-        {
-            TryDelete(localPath);
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    private sealed class AzureLocalBlobFile(string name, string localPath) : LocalBlobFile
-    {
-        public override string Name => name;
-        public override string LocalPath => localPath;
 
         public override ValueTask DisposeAsync()
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
+using SwapTalk.Cli.Bench;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Jobs;
@@ -20,11 +21,11 @@ public sealed partial class FleetFailureTests
     private const string Hub = "fleetfail";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static string[] Worker(OwnAzurite azurite, string models, string name, int grace = 30) =>
+    private static string[] Worker(LocalAzurite azurite, string models, string name, int grace = 30) =>
         ["worker", "--storage", azurite.ConnectionString, "--task-hub", Hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1",
             "--grace", $"{grace}"];
 
-    private static string[] Dub(OwnAzurite azurite, string models, string portrait, string clip, string output) =>
+    private static string[] Dub(LocalAzurite azurite, string models, string portrait, string clip, string output) =>
         ["dub", "--engine", "latent", "--face", portrait, "--video", clip, "--models", models,
             "--segment-frames", "4", "--lossless", "--out", output, "--storage", azurite.ConnectionString, "--task-hub", Hub];
 
@@ -171,7 +172,7 @@ public sealed partial class FleetFailureTests
     private static string[] AfterStopping(string output) => Lines(output).SkipWhile(l => !l.Contains("stopping: no new work")).ToArray();
 
     /// <summary>Two workers, one fleet dub; <paramref name="trouble"/> strikes while it runs; the output must equal the embedded run's.</summary>
-    private static async Task RunWithTroubleAsync(Func<SwaptalkProcess, SwaptalkProcess, OwnAzurite, Task> trouble)
+    private static async Task RunWithTroubleAsync(Func<SwaptalkProcess, SwaptalkProcess, LocalAzurite, Task> trouble)
     {
         var dir = NewDir();
         await using var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));

@@ -30,7 +30,7 @@ public abstract class BlobStoreContract : IAsyncLifetime
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
     private static string Sha(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
-    private static byte[] Bytes(int length, int seed)
+    protected static byte[] Bytes(int length, int seed)
     {
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
