@@ -131,8 +131,8 @@ public sealed class FleetWorker : IAsyncDisposable
     }
 
     /// <summary>
-    /// A registry activity as the SDK's <see cref="ITaskActivity"/>: typed input, the worker's cancellation, and the
-    /// worker's name on every rendered segment (the job report says who rendered what).
+    /// A registry activity as the SDK's <see cref="ITaskActivity"/>: typed input, the worker's cancellation (an
+    /// abandoned item goes back to the queue), and a log line for each start, end, abandon or failure.
     /// </summary>
     private sealed class RegistryActivity(ActivityRegistration registration, string workerName, ILogger log, CancellationToken abandon) : ITaskActivity
     {
@@ -148,7 +148,6 @@ public sealed class FleetWorker : IAsyncDisposable
             try
             {
                 var output = await registration.InvokeAsync(input, abandon);
-                if (output is RenderSegmentResult segment) output = segment with { Worker = workerName };
                 log.LogInformation("{Work} of {Instance} done in {Seconds:F1} s", work, context.InstanceId, (DateTime.UtcNow - started).TotalSeconds);
                 return output;
             }

@@ -14,8 +14,11 @@ namespace SwapTalk.Cli.Commands;
 /// Durable Task Framework. Runs orchestrations and renders segments as work arrives until SIGTERM or Ctrl-C, then
 /// stops taking work, lets the item in flight finish (or abandons it to another worker after the grace period).
 /// </summary>
-internal static class WorkerCommand
+internal static partial class WorkerCommand
 {
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex WorkerNameRule();
+
     public static Command Create()
     {
         var storage = FleetCommandOptions.Storage();
@@ -37,6 +40,11 @@ internal static class WorkerCommand
             if (slotCount is < 1 or > 64) { stderr.WriteLine($"worker: --slots {slotCount} is out of range; use 1..64"); return DubCommand.BadInput; }
             var leaseSeconds = parse.GetValue(lease);
             if (leaseSeconds is < 10 or > 3600) { stderr.WriteLine($"worker: --lease {leaseSeconds} is out of range; use 10..3600"); return DubCommand.BadInput; }
+            if (parse.GetValue(name) is { Length: > 0 } given && !WorkerNameRule().IsMatch(given))
+            {
+                stderr.WriteLine($"worker: --name '{given}' is not a worker name: 1 to 64 letters, digits, '.', '_' or '-' (it is stored in blob metadata)");
+                return DubCommand.BadInput;
+            }
             var pollSeconds = parse.GetValue(poll);
             if (pollSeconds is < 0.05 or > 300) { stderr.WriteLine($"worker: --poll {pollSeconds} is out of range; use 0.05..300 seconds"); return DubCommand.BadInput; }
             var graceSeconds = parse.GetValue(grace);
@@ -74,7 +82,8 @@ internal static class WorkerCommand
         }
         var scratch = Path.Combine(Path.GetTempPath(), $"swaptalk-worker-{Environment.ProcessId}");
         var options = new PipelineOptions { SegmentParallelism = fleet.Slots, ScratchDirectory = Path.Combine(scratch, "pipeline") };
-        options = options with { IntraOpThreads = threads ?? Math.Max(1, Environment.ProcessorCount / fleet.Slots) };
+        // The worker's name goes into the metadata of every segment it renders: the job report says who rendered what.
+        options = options with { IntraOpThreads = threads ?? Math.Max(1, Environment.ProcessorCount / fleet.Slots), WorkerName = fleet.WorkerName };
         try
         {
             var store = await fleet.Storage.JobStoreAsync(fleet.TaskHub, Path.Combine(scratch, "blobs"), cancellationToken);

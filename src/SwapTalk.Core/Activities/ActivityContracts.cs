@@ -100,6 +100,12 @@ public static class SegmentMetadata
     public const string Frames = "frames";
     public const string FramesWithFace = "frames_with_face";
 
+    /// <summary>The worker that rendered the segment (<see cref="PipelineOptions.WorkerName"/>); absent where one process runs everything.</summary>
+    public const string Worker = "rendered_by";
+
+    /// <summary>Seconds the render took, as rendered (a reused segment keeps its first render's).</summary>
+    public const string RenderSeconds = "render_seconds";
+
     /// <summary>The segment's blob name: work/segments/{index:D5} with the encoding's extension (.mkv lossless, .mp4 H.264).</summary>
     public static string BlobName(string jobId, int index, OutputQuality quality) =>
         Path.ChangeExtension(Storage.BlobNames.Segment(jobId, index), quality.Lossless ? ".mkv" : ".mp4");
@@ -116,8 +122,8 @@ public sealed record StitchInput(
 
 public sealed record StitchResult(string OutputBlob, int Frames, double DurationSeconds, double Seconds);
 
-// WriteReport: the job report as JSON at jobs/{jobId}/report.json.
-public sealed record WriteReportInput(JobReport Report) : IJobScoped
+// WriteReport: the job report as JSON at jobs/{jobId}/report.json; with the plan, its segment records from the segment blobs.
+public sealed record WriteReportInput(JobReport Report, string? PlanBlob = null) : IJobScoped
 {
     [System.Text.Json.Serialization.JsonIgnore]
     public string JobId => Report.JobId;

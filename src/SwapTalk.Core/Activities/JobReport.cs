@@ -18,10 +18,11 @@ public enum JobOutcome
 public sealed record StageTiming(string Stage, double Seconds, double WallSeconds, int Calls);
 
 /// <summary>
-/// One segment of the job: its frames, whether this run rendered it or found it stored, the activity's seconds, and
-/// the worker that ran it (a fleet worker's name; null where one process runs everything).
+/// One stored segment, as its blob records it: frames, frames with a face, the seconds its render took and the worker
+/// that rendered it (a fleet worker's name; null where one process runs everything). A reused segment keeps the
+/// figures of the run that rendered it.
 /// </summary>
-public sealed record SegmentRecord(int Index, int Frames, int FramesWithFace, bool Reused, double Seconds, string? Worker);
+public sealed record SegmentRecord(int Index, int Frames, int FramesWithFace, double? RenderSeconds, string? Worker);
 
 /// <summary>Why a job failed: the step, and the root cause's type and message.</summary>
 public sealed record JobFailure(string Step, string ErrorType, string Message, bool BadInput);
@@ -56,7 +57,10 @@ public sealed record JobReport
     public int SegmentsRendered { get; init; }
     public int SegmentsReused { get; init; }
 
-    /// <summary>Each segment in order (who rendered what, on a fleet).</summary>
+    /// <summary>
+    /// Each stored segment in order (who rendered what, on a fleet). Read from the segment blobs by the WriteReport
+    /// activity, so the workflow never carries a list as long as the clip (activity inputs stay small).
+    /// </summary>
     public IReadOnlyList<SegmentRecord> SegmentRecords { get; init; } = [];
 
     /// <summary>Output frames per second of render wall time (the pipeline's throughput).</summary>

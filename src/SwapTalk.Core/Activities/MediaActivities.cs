@@ -171,6 +171,8 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
             stages = rendered.Stages;
             pending.Metadata[SegmentMetadata.Frames] = rendered.Frames.ToString(CultureInfo.InvariantCulture);
             pending.Metadata[SegmentMetadata.FramesWithFace] = rendered.FramesWithFace.ToString(CultureInfo.InvariantCulture);
+            pending.Metadata[SegmentMetadata.RenderSeconds] = watch.Elapsed.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture);
+            if (services.Options.WorkerName is { } worker) pending.Metadata[SegmentMetadata.Worker] = worker;
         }, new BlobWriteOptions { ContentType = plan.Quality.Lossless ? "video/x-matroska" : "video/mp4" },
             reuseIf: p => p.Metadata.ContainsKey(SegmentMetadata.Frames) && p.Metadata.ContainsKey(SegmentMetadata.FramesWithFace),
             cancellationToken);
@@ -187,7 +189,8 @@ public sealed class RenderSegmentActivity(PipelineServices services) : IActivity
         SwapTalkTelemetry.FramesWithFace.Add(withFace, tags);
         SwapTalkTelemetry.SegmentsRendered.Add(1, tags);
         return new RenderSegmentResult(input.SegmentIndex, name, frames, withFace, produced.Reused, watch.Elapsed.TotalSeconds,
-            stages?.OrderBy(s => StageOrder(s.Stage)).Select(s => new StageTiming(s.Stage, s.Seconds, s.Seconds, s.Calls)).ToArray());
+            stages?.OrderBy(s => StageOrder(s.Stage)).Select(s => new StageTiming(s.Stage, s.Seconds, s.Seconds, s.Calls)).ToArray(),
+            meta.GetValueOrDefault(SegmentMetadata.Worker));
     }
 
     /// <summary>Stages in pipeline order (probe, then decode .. write), others after.</summary>

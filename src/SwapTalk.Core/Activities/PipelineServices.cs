@@ -42,6 +42,9 @@ public sealed record PipelineOptions
 
     public JobLimits Limits { get; init; } = JobLimits.Default;
 
+    /// <summary>This host's name on the segments it renders (a fleet worker's --name); null where one process runs everything.</summary>
+    public string? WorkerName { get; init; }
+
     /// <summary>
     /// Two cores (this project's CI and dev boxes): two segments at once with one ORT thread each keeps both cores
     /// on model work while each segment's ffmpeg decode/encode overlaps with the other's inference; measured by

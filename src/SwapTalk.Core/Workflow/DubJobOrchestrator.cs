@@ -127,7 +127,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             step = ActivityNames.WriteReport;
             context.SetCustomStatus(new JobStatus(JobStatus.Reporting, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
             var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Succeeded, stitch.OutputBlob, null);
-            var written = await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), activity);
+            var written = await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report, plan.PlanBlob), activity);
             context.SetCustomStatus(new JobStatus(JobStatus.Done, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
             return new DubJobResult(jobId, stitch.OutputBlob, written.ReportBlob, stitch.Frames, report.FramesWithFace,
                 report.SegmentsRendered, report.SegmentsReused);
@@ -139,7 +139,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Failed, null, failure);
             try
             {
-                await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report), activity);
+                await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report, plan?.PlanBlob), activity);
             }
             catch (TaskFailedException)
             {
@@ -174,8 +174,6 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             Segments = plan?.SegmentCount ?? 0,
             SegmentsRendered = segments.Count(s => !s.Reused),
             SegmentsReused = segments.Count(s => s.Reused),
-            SegmentRecords = segments.OrderBy(s => s.SegmentIndex)
-                .Select(s => new SegmentRecord(s.SegmentIndex, s.Frames, s.FramesWithFace, s.Reused, s.Seconds, s.Worker)).ToArray(),
             RenderFramesPerSecond = renderFps,
             Stages = stages.ToArray(),
             Models = plan?.Models ?? [],

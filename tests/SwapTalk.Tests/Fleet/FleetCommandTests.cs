@@ -17,6 +17,7 @@ public sealed class FleetCommandTests
     [InlineData("--lease 5", "worker: --lease 5 is out of range; use 10..3600")]
     [InlineData("--poll 0", "worker: --poll 0 is out of range; use 0.05..300 seconds")]
     [InlineData("--grace -1", "worker: --grace -1 is out of range; use 0..3600")]
+    [InlineData("--name ü", "worker: --name 'ü' is not a worker name: 1 to 64 letters, digits, '.', '_' or '-' (it is stored in blob metadata)")]
     [InlineData("--task-hub a-b", "worker: --task-hub 'a-b' is not a task hub name: 3 to 45 letters and digits, starting with a letter")]
     public async Task A_worker_with_a_bad_option_exits_2_naming_it(string option, string message)
     {

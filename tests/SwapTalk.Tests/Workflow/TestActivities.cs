@@ -132,7 +132,7 @@ public sealed class TestActivities(IBlobStore store)
             if (RenderFault?.Invoke(input.SegmentIndex, attempt) is { } fault) throw fault;
             var plan = await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct);
             var segment = plan.Segment(input.SegmentIndex);
-            var blob = BlobNames.Segment(input.JobId, input.SegmentIndex);
+            var blob = SegmentMetadata.BlobName(input.JobId, input.SegmentIndex, plan.Quality); // the real renderer's name
             var frames = Enumerable.Range((int)segment.Output.Start, segment.FrameCount)
                 .Select(i => new RenderedFrame(i, plan.SourceFrameOf(i), plan.PresentationTime(i).Ticks, plan.SourceFrameOf(i) % 10 != 9))
                 .ToArray();
@@ -175,7 +175,7 @@ public sealed class TestActivities(IBlobStore store)
         var plan = await store.ReadJsonAsync<JobPlan>(input.PlanBlob, cancellationToken: ct);
         var all = new List<string>();
         for (var i = 0; i < input.SegmentCount; i++)
-            all.AddRange((await store.ReadTextAsync(BlobNames.Segment(input.JobId, i), ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            all.AddRange((await store.ReadTextAsync(SegmentMetadata.BlobName(input.JobId, i, plan.Quality), ct)).Split('\n', StringSplitOptions.RemoveEmptyEntries));
         await store.ProduceOnceAsync(input.OutputBlob,
             (Stream s, CancellationToken c) => s.WriteAsync(Encoding.UTF8.GetBytes(string.Join("\n", all) + "\n"), c).AsTask(), cancellationToken: ct);
         return new StitchResult(input.OutputBlob, all.Count, plan.OutputDuration.TotalSeconds, 0.01);
