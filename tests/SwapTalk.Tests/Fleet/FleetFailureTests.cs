@@ -23,7 +23,7 @@ public sealed partial class FleetFailureTests
 
     private static string[] Worker(LocalAzurite azurite, string models, string name, int grace = 30) =>
         ["worker", "--storage", azurite.ConnectionString, "--task-hub", Hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1",
-            "--grace", $"{grace}"];
+            "--grace", $"{grace}", "--poll", "0.5"]; // an idle worker sees work within half a second (default 5 s)
 
     private static string[] Dub(LocalAzurite azurite, string models, string portrait, string clip, string output) =>
         ["dub", "--engine", "latent", "--face", portrait, "--video", clip, "--models", models,

@@ -29,7 +29,10 @@ public sealed class FleetTests
         embedded.Plan.Segments.Count.Should().BeInRange(6, 8);
 
         const string hub = "fleettest";
-        string[] Worker(string name) => ["worker", "--storage", azurite.ConnectionString, "--task-hub", hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1"];
+        // --poll 0.5: an idle worker looks for work twice a second, so both take part in a dub of 4-frame segments
+        // that one worker alone would finish between two polls at the default 5 s.
+        string[] Worker(string name) => ["worker", "--storage", azurite.ConnectionString, "--task-hub", hub, "--models", models, "--name", name, "--lease", "15", "--threads", "1",
+            "--poll", "0.5"];
         // The embedded request pins the latent engine (probe models: the data-flow check); the fleet dub names it too.
         string[] Dub(string output) => ["dub", "--engine", "latent", "--face", request.Portrait, "--video", clip, "--models", models,
             "--segment-frames", "4", "--lossless", "--out", output, "--storage", azurite.ConnectionString, "--task-hub", hub];
