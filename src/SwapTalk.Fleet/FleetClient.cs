@@ -51,10 +51,28 @@ public sealed class FleetClient
     {
         var state = await _client.GetOrchestrationStateAsync(jobId);
         if (state is null) return null;
+        var progress = WorkflowJson.Deserialize<JobStatus>(state.Status);
+        if (state.OrchestrationStatus == OrchestrationStatus.Running && progress is { Phase: JobStatus.Rendering }) progress = await WithBatchesAsync(jobId, progress);
         return new FleetJobState(jobId, state.OrchestrationStatus,
-            WorkflowJson.Deserialize<JobStatus>(state.Status),
+            progress,
             state.OrchestrationStatus == OrchestrationStatus.Completed ? WorkflowJson.Deserialize<DubJobResult>(state.Output) : null,
             state.FailureDetails?.ErrorType, state.FailureDetails?.ErrorMessage ?? (state.OrchestrationStatus == OrchestrationStatus.Failed ? state.Output : null));
+    }
+
+    /// <summary>
+    /// While a job renders, its own status counts finished batches only; each batch (instance "{jobId}:render:NNNN")
+    /// counts its segments and frames. Their sum is the progress the embedded run shows, segment by segment.
+    /// </summary>
+    private async Task<JobStatus> WithBatchesAsync(string jobId, JobStatus job)
+    {
+        var (segments, frames) = (0, 0);
+        for (var b = 0; segments < job.SegmentsTotal; b++)
+        {
+            var batch = await _client.GetOrchestrationStateAsync(RenderSegmentsOrchestrator.InstanceId(jobId, b));
+            if (batch is null) break; // not started yet, nor any after it
+            if (WorkflowJson.Deserialize<JobStatus>(batch.Status) is { } p) (segments, frames) = (segments + p.SegmentsDone, frames + p.FramesDone);
+        }
+        return segments > job.SegmentsDone ? job with { SegmentsDone = Math.Min(segments, job.SegmentsTotal), FramesDone = Math.Min(Math.Max(frames, job.FramesDone), job.FramesTotal) } : job;
     }
 
     /// <summary>Follows a job until it ends, reporting each change of its state; transient storage errors are retried.</summary>

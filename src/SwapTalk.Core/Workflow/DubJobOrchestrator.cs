@@ -266,7 +266,7 @@ public sealed class RenderSegmentsOrchestrator : TaskOrchestrator<RenderSegments
         var results = new RenderSegmentResult?[input.SegmentCount];
         var failed = new List<int>();
         SegmentFailure? first = null;
-        var done = 0;
+        var (done, framesDone) = (0, 0);
         while (pending.Count > 0)
         {
             var finished = await Task.WhenAny(pending);
@@ -282,7 +282,9 @@ public sealed class RenderSegmentsOrchestrator : TaskOrchestrator<RenderSegments
                 failed.Add(index);
                 if (first is null || index < first.SegmentIndex) first = new SegmentFailure(index, SegmentFailureCause.From(ex.FailureDetails));
             }
-            context.SetCustomStatus(new JobStatus(JobStatus.Rendering, ++done, input.SegmentCount, 0, 0));
+            framesDone += results[i]?.Frames ?? 0;
+            // The batch's own progress (its frame total is the parent's to know): clients that follow the job add these up.
+            context.SetCustomStatus(new JobStatus(JobStatus.Rendering, ++done, input.SegmentCount, framesDone, 0));
         }
         failed.Sort();
         return new RenderSegmentsResult(input.BatchIndex, results.Where(r => r is not null).Select(r => r!).ToArray(), failed, first);

@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
+using SwapTalk.Cli;
 using SwapTalk.Cli.Bench;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
@@ -8,6 +10,7 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Fleet;
 using SwapTalk.Tests.Pipeline;
+using SwapTalk.Tests.Support;
 using static SwapTalk.Tests.Pipeline.PipelineData;
 
 namespace SwapTalk.Tests.Fleet;
@@ -145,6 +148,67 @@ public sealed partial class FleetFailureTests
         var abandonedSegment = int.Parse(RenderLine().Match(abandoned.Single(l => l.Contains(" abandoned after "))).Groups[1].Value);
         report.SegmentRecords.Single(r => r.Index == abandonedSegment).Worker.Should().Be("later", "the abandoned segment went back to the queue");
         credited.GetValueOrDefault("later").Should().Be(report.Segments - Done(finisher.Output) - Done(abandoner.Output)).And.BePositive();
+    }
+
+    [Fact]
+    public async Task Jobs_status_follows_a_fleet_job_cancel_ends_it_and_a_resubmission_reuses_its_stored_segments()
+    {
+        var dir = NewDir();
+        await using var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));
+        var models = await ModelsAsync();
+        var clip = SharedData.GridClip(); // 75 frames in 4-frame segments: 19 segments, time enough to look and cancel
+        var request = Request(clip, null, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv"));
+        var embedded = await DubAsync(request, Path.Combine(dir, "embedded"), cancellationToken: Ct);
+        var jobId = embedded.Result.Result.JobId;
+        await using var worker = SwaptalkProcess.Start(Worker(azurite, models, "worker-a"));
+        var fleetOut = Path.Combine(dir, "fleet.mkv");
+        await using var first = SwaptalkProcess.Start(Dub(azurite, models, request.Portrait, clip, fleetOut));
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (Done(worker.Output) < 2)
+        {
+            if (DateTime.UtcNow > deadline || worker.HasExited) Assert.Fail($"no segments rendered:\n{worker.Output}\n{first.Output}");
+            await Task.Delay(50, Ct);
+        }
+
+        var (code, output, error) = await JobsAsync(azurite, "status", jobId);
+        code.Should().Be(0, error);
+        // Segment by segment, as the embedded run shows it: the batches' own counts, not the job's count of finished batches.
+        output.Should().StartWith($"{jobId}: running: rendering ").And.MatchRegex(@"rendering ([2-9]|1\d)/19 segments, [1-9]\d*/75 frames");
+        (code, output, error) = await JobsAsync(azurite, "cancel", jobId);
+        (code, output.Trim()).Should().Be((0, $"{jobId}: cancelled"), error);
+        (await first.WaitAsync(TimeSpan.FromMinutes(1))).Should().Be(1, first.Output);
+        first.Output.Should().Contain("dub: the job terminated");
+        File.Exists(fleetOut).Should().BeFalse("a cancelled job has no output");
+        (code, output, _) = await JobsAsync(azurite, "status", jobId);
+        code.Should().Be(0);
+        output.Should().StartWith($"{jobId}: terminated");
+        (code, _, error) = await JobsAsync(azurite, "cancel", jobId);
+        (code, error.Trim()).Should().Be((2, $"jobs: '{jobId}' is not a pending or running job in this task hub"));
+        (code, _, error) = await JobsAsync(azurite, "status", "job-none");
+        (code, error.Trim()).Should().Be((2, "jobs: no job 'job-none' in this task hub"));
+
+        // The same inputs again: the job starts anew under its id and reuses the segments stored before the cancel.
+        await using var again = SwaptalkProcess.Start(Dub(azurite, models, request.Portrait, clip, fleetOut));
+        (await again.WaitAsync(TimeSpan.FromMinutes(4))).Should().Be(0, again.Output + worker.Output);
+        again.Output.Should().Contain($"job {jobId} started");
+        var report = JsonSerializer.Deserialize<JobReport>(File.ReadAllText(Path.ChangeExtension(fleetOut, ".report.json")), StoredJson.Options)!;
+        report.SegmentsReused.Should().BeGreaterThanOrEqualTo(2);
+        (report.SegmentsReused + report.SegmentsRendered).Should().Be(19);
+        report.SegmentRecords.Should().HaveCount(19).And.OnlyContain(r => r.Worker == "worker-a");
+        var expected = await FramesAsync(embedded.Output);
+        var actual = await FramesAsync(fleetOut);
+        actual.Length.Should().Be(expected.Length);
+        for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
+    }
+
+    /// <summary><c>swaptalk jobs ...</c> in this process, through the real command tree.</summary>
+    private static async Task<(int Code, string Out, string Err)> JobsAsync(LocalAzurite azurite, string verb, string id)
+    {
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await Program.InvokeAsync(["jobs", verb, id, "--storage", azurite.ConnectionString, "--task-hub", Hub],
+            new InvocationConfiguration { Output = stdout, Error = stderr }, Ct);
+        return (code, stdout.ToString(), stderr.ToString());
     }
 
     /// <summary>Waits until <paramref name="worker"/> is in the middle of a segment (more started than done).</summary>
