@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using SwapTalk.Cli.Commands;
 using SwapTalk.Core.Activities;
@@ -130,11 +128,11 @@ internal sealed class FleetBench(string? repoRoot = null, FleetBenchInputs? inpu
         var dir = FreshDir(work, name);
         // A fresh task hub per run: the same inputs are the same job, which a hub that has run it would only attach to.
         var hub = $"bench{workers}w{round}{Environment.ProcessId}";
-        var fleet = new List<ChildProcess>();
+        var fleet = new List<SwaptalkProcess>();
         try
         {
             for (var w = 1; w <= workers; w++)
-                fleet.Add(ChildProcess.Start(["worker", "--storage", azurite.ConnectionString, "--task-hub", hub, "--models", dub.Models, "--name", $"worker-{w}", "--slots", "1", "--threads", "1"], null));
+                fleet.Add(SwaptalkProcess.Start(["worker", "--storage", azurite.ConnectionString, "--task-hub", hub, "--models", dub.Models, "--name", $"worker-{w}", "--slots", "1", "--threads", "1"], null));
             foreach (var worker in fleet) await worker.WaitForAsync("takes work from task hub", TimeSpan.FromMinutes(2), cancellationToken);
             var output = Path.Combine(dir, "dub.mp4");
             var (busy, storage) = (Cpu.BusyCoreSeconds(), Cpu.ProcessCoreSeconds(azurite.ProcessId));
@@ -171,8 +169,8 @@ internal sealed class FleetBench(string? repoRoot = null, FleetBenchInputs? inpu
 
     private static async Task<string> RunToEndAsync(string[] args, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
     {
-        await using var child = ChildProcess.Start(args, environment);
-        var code = await child.WaitAsync(cancellationToken);
+        await using var child = SwaptalkProcess.Start(args, environment);
+        var code = await child.WaitAsync(Timeout.InfiniteTimeSpan, cancellationToken);
         if (code != 0) throw new InvalidOperationException($"swaptalk {args[0]} exited {code}: {child.Output}");
         return child.Stdout;
     }
@@ -216,88 +214,5 @@ internal sealed class FleetBench(string? repoRoot = null, FleetBenchInputs? inpu
         {
             return "unknown";
         }
-    }
-
-    /// <summary>
-    /// This program as a child process, its output collected; stopped with SIGTERM (a worker's clean stop), killed
-    /// with its children if it does not exit in time.
-    /// </summary>
-    private sealed class ChildProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly StringBuilder _stdout = new();
-        private readonly StringBuilder _all = new();
-
-        private ChildProcess(Process process) => _process = process;
-
-        public string Stdout { get { lock (_all) return _stdout.ToString(); } }
-        public string Output { get { lock (_all) return _all.ToString(); } }
-
-        public static ChildProcess Start(string[] args, IReadOnlyDictionary<string, string>? environment)
-        {
-            var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to run it as a child process");
-            var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            if (Path.GetFileNameWithoutExtension(self) != "swaptalk")
-            {
-                // Run as `dotnet swaptalk.dll` (or from a test host): the CLI's own assembly beside this one.
-                psi.FileName = "dotnet";
-                psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "swaptalk.dll"));
-            }
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
-            var child = new ChildProcess(Process.Start(psi)!);
-            child._process.OutputDataReceived += (_, e) => child.Append(e.Data, stdout: true);
-            child._process.ErrorDataReceived += (_, e) => child.Append(e.Data, stdout: false);
-            child._process.BeginOutputReadLine();
-            child._process.BeginErrorReadLine();
-            return child;
-        }
-
-        public async Task WaitForAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
-        {
-            var deadline = DateTime.UtcNow + timeout;
-            while (!Output.Contains(text, StringComparison.Ordinal))
-            {
-                if (_process.HasExited) throw new InvalidOperationException($"swaptalk exited {_process.ExitCode} before '{text}': {Output}");
-                if (DateTime.UtcNow > deadline) throw new TimeoutException($"swaptalk did not say '{text}' within {timeout.TotalSeconds} s: {Output}");
-                await Task.Delay(100, cancellationToken);
-            }
-        }
-
-        public async Task<int> WaitAsync(CancellationToken cancellationToken)
-        {
-            await _process.WaitForExitAsync(cancellationToken);
-            _process.WaitForExit(); // drains the output events
-            return _process.ExitCode;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited) _ = kill(_process.Id, 15);
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(45));
-            try
-            {
-                await _process.WaitForExitAsync(grace.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-            _process.Dispose();
-        }
-
-        private void Append(string? line, bool stdout)
-        {
-            if (line is null) return;
-            lock (_all)
-            {
-                _all.AppendLine(line);
-                if (stdout) _stdout.AppendLine(line);
-            }
-        }
-
-        [DllImport("libc", SetLastError = true)]
-        private static extern int kill(int pid, int signal);
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SwapTalk.Cli.Bench;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Storage;
 using SwapTalk.Tests.Pipeline;
