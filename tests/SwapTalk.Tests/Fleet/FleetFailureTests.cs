@@ -100,12 +100,8 @@ public sealed partial class FleetFailureTests
     [Fact]
     public async Task Workers_stopped_with_SIGTERM_finish_or_abandon_their_segment_take_no_more_work_and_a_later_worker_completes_the_job()
     {
-        var dir = NewDir();
-        await using var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));
-        var models = await ModelsAsync();
-        var clip = await ShortClipAsync();
-        var request = Request(clip, null, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv"));
-        var embedded = await DubAsync(request, Path.Combine(dir, "embedded"), cancellationToken: Ct);
+        var (dir, azurite, models, clip, request, embedded) = await ReferenceAsync(await ShortClipAsync());
+        await using var ownAzurite = azurite;
 
         // finisher: 30 s of grace, plenty for a 4-frame segment; abandoner: none, so its segment goes back to the queue.
         await using var finisher = SwaptalkProcess.Start(Worker(azurite, models, "finisher", grace: 30));
@@ -135,10 +131,7 @@ public sealed partial class FleetFailureTests
         // A worker that did not exist when the segment was abandoned renders it and the rest.
         await using var later = SwaptalkProcess.Start(Worker(azurite, models, "later"));
         (await dub.WaitAsync(TimeSpan.FromMinutes(4))).Should().Be(0, dub.Output + later.Output);
-        var expected = await FramesAsync(embedded.Output);
-        var actual = await FramesAsync(fleetOut);
-        actual.Length.Should().Be(expected.Length);
-        for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
+        await SameFramesAsync(embedded.Output, fleetOut);
 
         // The report credits each worker with exactly the segments it finished.
         var report = JsonSerializer.Deserialize<JobReport>(File.ReadAllText(Path.ChangeExtension(fleetOut, ".report.json")), StoredJson.Options)!;
@@ -153,12 +146,9 @@ public sealed partial class FleetFailureTests
     [Fact]
     public async Task Jobs_status_follows_a_fleet_job_cancel_ends_it_and_a_resubmission_reuses_its_stored_segments()
     {
-        var dir = NewDir();
-        await using var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));
-        var models = await ModelsAsync();
-        var clip = SharedData.GridClip(); // 75 frames in 4-frame segments: 19 segments, time enough to look and cancel
-        var request = Request(clip, null, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv"));
-        var embedded = await DubAsync(request, Path.Combine(dir, "embedded"), cancellationToken: Ct);
+        // 75 frames in 4-frame segments: 19 segments, time enough to look and cancel.
+        var (dir, azurite, models, clip, request, embedded) = await ReferenceAsync(SharedData.GridClip());
+        await using var ownAzurite = azurite;
         var jobId = embedded.Result.Result.JobId;
         await using var worker = SwaptalkProcess.Start(Worker(azurite, models, "worker-a"));
         var fleetOut = Path.Combine(dir, "fleet.mkv");
@@ -195,10 +185,7 @@ public sealed partial class FleetFailureTests
         report.SegmentsReused.Should().BeGreaterThanOrEqualTo(2);
         (report.SegmentsReused + report.SegmentsRendered).Should().Be(19);
         report.SegmentRecords.Should().HaveCount(19).And.OnlyContain(r => r.Worker == "worker-a");
-        var expected = await FramesAsync(embedded.Output);
-        var actual = await FramesAsync(fleetOut);
-        actual.Length.Should().Be(expected.Length);
-        for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
+        await SameFramesAsync(embedded.Output, fleetOut);
     }
 
     /// <summary><c>swaptalk jobs ...</c> in this process, through the real command tree.</summary>
@@ -209,6 +196,24 @@ public sealed partial class FleetFailureTests
         var code = await Program.InvokeAsync(["jobs", verb, id, "--storage", azurite.ConnectionString, "--task-hub", Hub],
             new InvocationConfiguration { Output = stdout, Error = stderr }, Ct);
         return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    /// <summary>A fresh folder, an Azurite of the test's own in it, and the embedded run of the lossless job the fleet will do.</summary>
+    private static async Task<(string Dir, LocalAzurite Azurite, string Models, string Clip, JobRequest Request, DubRun Embedded)> ReferenceAsync(string clip)
+    {
+        var dir = NewDir();
+        var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));
+        var models = await ModelsAsync();
+        var request = Request(clip, null, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv"));
+        return (dir, azurite, models, clip, request, await DubAsync(request, Path.Combine(dir, "embedded"), cancellationToken: Ct));
+    }
+
+    private static async Task SameFramesAsync(string expectedVideo, string actualVideo)
+    {
+        var expected = await FramesAsync(expectedVideo);
+        var actual = await FramesAsync(actualVideo);
+        actual.Length.Should().Be(expected.Length);
+        for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
     }
 
     /// <summary>Waits until <paramref name="worker"/> is in the middle of a segment (more started than done).</summary>
@@ -238,12 +243,8 @@ public sealed partial class FleetFailureTests
     /// <summary>Two workers, one fleet dub; <paramref name="trouble"/> strikes while it runs; the output must equal the embedded run's.</summary>
     private static async Task RunWithTroubleAsync(Func<SwaptalkProcess, SwaptalkProcess, LocalAzurite, Task> trouble)
     {
-        var dir = NewDir();
-        await using var azurite = await OwnAzurite.StartAsync(Path.Combine(dir, "azurite"));
-        var models = await ModelsAsync();
-        var clip = await ShortClipAsync();
-        var request = Request(clip, null, models, Lossless(4), output: Path.Combine(dir, "embedded.mkv"));
-        var embedded = await DubAsync(request, Path.Combine(dir, "embedded"), cancellationToken: Ct);
+        var (dir, azurite, models, clip, request, embedded) = await ReferenceAsync(await ShortClipAsync());
+        await using var ownAzurite = azurite;
 
         await using var a = SwaptalkProcess.Start(Worker(azurite, models, "worker-a"));
         await using var b = SwaptalkProcess.Start(Worker(azurite, models, "worker-b"));
@@ -252,10 +253,7 @@ public sealed partial class FleetFailureTests
         await trouble(a, b, azurite);
 
         (await dub.WaitAsync(TimeSpan.FromMinutes(4))).Should().Be(0, dub.Output + a.Output + b.Output);
-        var expected = await FramesAsync(embedded.Output);
-        var actual = await FramesAsync(fleetOut);
-        actual.Length.Should().Be(expected.Length);
-        for (var i = 0; i < expected.Length; i++) actual[i].AsSpan().SequenceEqual(expected[i]).Should().BeTrue($"frame {i} is lossless and deterministic");
+        await SameFramesAsync(embedded.Output, fleetOut);
     }
 
     /// <summary>The first of the two workers to start rendering a segment.</summary>
