@@ -102,7 +102,26 @@ public sealed class AzureBlobStoreContractTests : BlobStoreContract
         var store = new AzureBlobStore(_service!, new BlobContainerRouting(_jobs, _work), scratch.Path);
         var get = () => store.GetLocalFileAsync("jobs/j1/input/none.mp4", Ct);
         (await get.Should().ThrowAsync<BlobNotFoundException>()).WithMessage("*jobs/j1/input/none.mp4*");
-        Directory.EnumerateFileSystemEntries(scratch.Path).Should().BeEmpty();
+        Directory.EnumerateFiles(scratch.Path, "*", SearchOption.AllDirectories).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Copies_left_by_a_process_that_ended_are_removed_when_a_store_starts_and_a_running_ones_are_kept()
+    {
+        using var scratch = new Scratch();
+        using var running = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("sleep", "30"))!;
+        using var ended = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true"))!;
+        await ended.WaitForExitAsync(Ct);
+        foreach (var pid in new[] { running.Id, ended.Id })
+        {
+            Directory.CreateDirectory(Path.Combine(scratch.Path, $"downloads-{pid}"));
+            await File.WriteAllTextAsync(Path.Combine(scratch.Path, $"downloads-{pid}", "copy.mp4"), "x", Ct);
+        }
+        _ = new AzureBlobStore(_service!, new BlobContainerRouting(_jobs, _work), scratch.Path);
+        Directory.Exists(Path.Combine(scratch.Path, $"downloads-{ended.Id}")).Should().BeFalse("its process has ended");
+        Directory.Exists(Path.Combine(scratch.Path, $"downloads-{running.Id}")).Should().BeTrue("another store may be using it");
+        Directory.Exists(Path.Combine(scratch.Path, $"downloads-{Environment.ProcessId}")).Should().BeTrue();
+        running.Kill();
     }
 
     [Fact]

@@ -10,11 +10,61 @@ namespace SwapTalk.Functions.Storage;
 /// recently used first; the newest is always kept, since the next segment of the job in progress wants it.
 /// </summary>
 /// <remarks>Readers must not change a copy: it is shared. The store hands it out read-only by contract.</remarks>
-internal sealed class BlobDownloadCache(string directory, long budgetBytes)
+internal sealed class BlobDownloadCache
 {
+    private const string FolderPrefix = "downloads-";
+    private readonly string _directory;
+    private readonly long _budgetBytes;
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Entry> _entries = new(StringComparer.Ordinal);
     private long _clock;
+
+    /// <param name="scratch">The store's scratch folder: copies go into a folder of this process's own under it.</param>
+    public BlobDownloadCache(string scratch, long budgetBytes)
+    {
+        // Copies outlive their readers, so a process that ends (a recycled host, a killed worker) leaves them behind:
+        // the folders of processes no longer running are removed when the next store starts.
+        RemoveLeftovers(scratch);
+        _directory = Path.Combine(scratch, $"{FolderPrefix}{Environment.ProcessId}");
+        Directory.CreateDirectory(_directory);
+        _budgetBytes = budgetBytes;
+    }
+
+    private static void RemoveLeftovers(string scratch)
+    {
+        if (!Directory.Exists(scratch)) return;
+        foreach (var folder in Directory.EnumerateDirectories(scratch, FolderPrefix + "*"))
+        {
+            if (!int.TryParse(Path.GetFileName(folder)[FolderPrefix.Length..], out var pid) || pid == Environment.ProcessId || IsRunning(pid)) continue;
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = System.Diagnostics.Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
 
     /// <param name="version">The blob's ETag: a new version of the blob is a new copy.</param>
     /// <param name="download">Writes the blob to the given path (only that version, or fails).</param>
@@ -26,7 +76,7 @@ internal sealed class BlobDownloadCache(string directory, long budgetBytes)
         {
             if (!_entries.TryGetValue(key, out entry!) || entry.Download.IsFaulted || entry.Download.IsCanceled)
             {
-                entry = new Entry(key, Path.Combine(directory, $"{Guid.NewGuid():N}{Path.GetExtension(name)}"));
+                entry = new Entry(key, Path.Combine(_directory, $"{Guid.NewGuid():N}{Path.GetExtension(name)}"));
                 // Shared by all readers, so not cancelled by the first one's token.
                 entry.Download = DownloadAsync(entry.Path, download);
                 _entries[key] = entry;
@@ -78,7 +128,7 @@ internal sealed class BlobDownloadCache(string directory, long budgetBytes)
             foreach (var unheld in _entries.Values.Where(e => e.Holders == 0 && e.Download.IsCompletedSuccessfully).OrderByDescending(e => e.LastUsed).ToList())
             {
                 kept += unheld.Download.Result;
-                if (first || kept <= budgetBytes)
+                if (first || kept <= _budgetBytes)
                 {
                     first = false;
                     continue;
