@@ -35,12 +35,10 @@ public sealed record JobInputBlobs(string Portrait, string Video, string? Audio)
     public string DrivingAudio => Audio ?? Video;
 }
 
-/// <summary>A model file the job used, for the report (and the job id); <paramref name="Probe"/>: a generated probe model, not trained weights.</summary>
-public sealed record ModelUse(string Name, string File, string Sha256, bool Probe = false);
-
 // PlanJob: probe the inputs, plan, store the plan as work/plan.json.
 public sealed record PlanJobInput(string JobId, JobInputBlobs Inputs, string ModelsDir, JobOptions Options) : IJobScoped;
 
+/// <param name="EngineNotes">What the report says about the engine that runs (its own words: see Engines.IDubEngine.Notes).</param>
 public sealed record PlanJobResult(
     string PlanBlob,
     JobMode Mode,
@@ -52,7 +50,8 @@ public sealed record PlanJobResult(
     double OutputSeconds,
     IReadOnlyList<ModelUse> Models,
     double Seconds,
-    DubEngine Engine = DubEngine.Latent);
+    DubEngine Engine = DubEngine.Latent,
+    IReadOnlyList<string>? EngineNotes = null);
 
 /// <summary>
 /// PrepareSource: detect, align and VQ-encode the portrait once; for self-driven jobs also the lip syncer's fixed

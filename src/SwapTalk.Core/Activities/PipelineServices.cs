@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using SwapTalk.Core.Engines;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
@@ -70,9 +71,11 @@ public sealed class PipelineServices : IDisposable
     /// The models folder on this worker. When set, activities load models from it whatever their input names (a
     /// cloud worker's fixed models); when null, from each activity input's ModelsDir (the CLI, which validated it).
     /// </param>
+    /// <param name="engines">The dub engines (default: <see cref="DubEngines.BuiltIn"/>).</param>
     public PipelineServices(IBlobStore store, MediaEngine media, OrtRuntime runtime, string? modelsDirectory = null,
-        ILoggerFactory? loggers = null, PipelineOptions? options = null)
+        ILoggerFactory? loggers = null, PipelineOptions? options = null, DubEngines? engines = null)
     {
+        Engines = engines ?? DubEngines.BuiltIn;
         Store = store ?? throw new ArgumentNullException(nameof(store));
         Media = media ?? throw new ArgumentNullException(nameof(media));
         Runtime = runtime ?? throw new ArgumentNullException(nameof(runtime));
@@ -85,7 +88,7 @@ public sealed class PipelineServices : IDisposable
     }
 
     private PipelineServices(PipelineServices shared, IBlobStore store)
-        : this(store, shared.Media, shared.Runtime, shared.ModelsDirectory, shared.Loggers, shared.Options)
+        : this(store, shared.Media, shared.Runtime, shared.ModelsDirectory, shared.Loggers, shared.Options, shared.Engines)
     {
         _models = shared._models;
         _probes = shared._probes;
@@ -104,6 +107,9 @@ public sealed class PipelineServices : IDisposable
     public string? ModelsDirectory { get; }
     public ILoggerFactory Loggers { get; }
     public PipelineOptions Options { get; }
+
+    /// <summary>The dub engines; activities run the plan's one.</summary>
+    public DubEngines Engines { get; }
 
     /// <summary>The folder an activity loads models from (see the constructor).</summary>
     public string ModelsFor(string? requested) =>

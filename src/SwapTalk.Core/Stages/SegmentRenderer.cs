@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using SwapTalk.Core.Engines.Geometric;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
@@ -16,20 +15,18 @@ public sealed record SegmentAudio(float[] Rows, long First, long TrackFeatures, 
 }
 
 /// <summary>
-/// Everything one segment's render needs, already loaded. The engine: <paramref name="Geometric"/> set renders with the
-/// geometric engine (portrait warp, mouth re-timed to <paramref name="Audio"/>'s loudness rows), else the latent
-/// engine with <paramref name="Latents"/>.
+/// Everything one segment's render needs, already loaded. <paramref name="Faces"/> is the plan's engine with its
+/// prepared source: it changes the faces; <paramref name="Audio"/> holds the driving feature rows the segment reads.
 /// </summary>
 public sealed record SegmentRenderJob(
     string JobId,
     JobPlan Plan,
     SegmentSpec Segment,
     MediaInfo Video,
-    SourceLatents? Latents,
+    ISegmentFaces Faces,
     SegmentAudio Audio,
     FaceSelection Selection,
-    VideoEncoding Encoding,
-    GeometricSource? Geometric = null);
+    VideoEncoding Encoding);
 
 /// <summary>What a segment's render produced.</summary>
 public sealed record RenderedSegment(int Frames, int FramesWithFace, FrameRange Read, bool Spilled, IReadOnlyList<StageTime> Stages);
@@ -126,26 +123,21 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
 
         // Pass 2: render in batches, write in output order.
         ISourceFrames source = spill is not null ? spill : new StreamedSourceFrames(media, job.Video, segment.Source, clock);
-        var geometric = job.Geometric is { } g ? new GeometricFaceRenderer(g) : null;
-        var latent = geometric is null ? models.Latent : null;
         var batch = Math.Max(1, _options.BatchSize);
         var frameCount = segment.FrameCount;
         var withFace = 0;
         var buffers = new List<PixelBuffer>();
-        BatchTensors? tensors = null;
+        IFaceBatchRenderer? faceRenderer = null;
         try
         {
             var frameBuffers = new PixelBuffer[Math.Min(batch, frameCount)];
             for (var b = 0; b < frameBuffers.Length; b++) buffers.Add(frameBuffers[b] = new PixelBuffer(video.Width, video.Height, ColorOrder.Bgr, pooled: true));
-            var crops = new PixelBuffer[latent is null ? 0 : frameBuffers.Length];
-            for (var b = 0; b < crops.Length; b++) buffers.Add(crops[b] = new PixelBuffer(latent!.ImageSize, latent.ImageSize, ColorOrder.Bgr, pooled: true));
-            var batchState = latent is null ? null : new BatchTensors(latent, crops.Length);
-            tensors = batchState;
+            faceRenderer = job.Faces.Begin(job, models, frameBuffers.Length);
 
             var opening = Stopwatch.GetTimestamp();
             await using var writer = media.OpenWriter(outputPath, new FrameWriterSettings(video.Width, video.Height, plan.FrameRate, job.Encoding, ColorOrder.Bgr), cancellationToken);
             clock.Add(PipelineStages.Write, Stopwatch.GetElapsedTime(opening), frames: 0);
-            var faces = new List<(int Slot, int Output, FaceTrackFrame Track)>(batch);
+            var faces = new List<BatchFace>(batch);
             for (var first = (int)segment.Output.Start; first < segment.Output.End; first += batch)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -156,13 +148,9 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
                     var sourceIndex = plan.SourceFrameOf(first + j);
                     await source.CopyAsync(sourceIndex, frameBuffers[j], cancellationToken);
                     var t = track[sourceIndex];
-                    if (t.HasFace) faces.Add((j, first + j, t));
+                    if (t.HasFace) faces.Add(new BatchFace(j, first + j, t));
                 }
-                if (faces.Count > 0)
-                {
-                    if (geometric is not null) RenderGeometric(job, geometric, faces, frameBuffers, clock);
-                    else RenderFaces(job, faces, frameBuffers, crops, batchState!, clock);
-                }
+                if (faces.Count > 0) faceRenderer.Render(job, faces, frameBuffers, clock);
                 withFace += faces.Count;
                 for (var j = 0; j < count; j++)
                 {
@@ -180,96 +168,9 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
         {
             if (spill is null) await source.DisposeAsync();
             foreach (var b in buffers) b.Dispose();
-            tensors?.Dispose();
+            faceRenderer?.Dispose();
         }
         return new RenderedSegment(frameCount, withFace, read, spill is not null, clock.Totals());
-    }
-
-    /// <summary>
-    /// The geometric engine on one batch (frames changed in place): cross-driven, each face's mouth opens by its output
-    /// frame's loudness; self-driven, the target's own mouth motion stays.
-    /// </summary>
-    private void RenderGeometric(SegmentRenderJob job, GeometricFaceRenderer renderer, List<(int Slot, int Output, FaceTrackFrame Track)> faces,
-        PixelBuffer[] frames, StageClock clock)
-    {
-        var window = models.Catalog.Manifest.LipSyncWindow;
-        var crossDriven = job.Plan.Mode == JobMode.CrossDriven;
-        if (crossDriven && job.Audio.Dim != MouthDriveStage.Dim)
-            throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness)");
-        using (clock.Measure(PipelineStages.Swap, faces.Count))
-            foreach (var (slot, output, track) in faces)
-            {
-                float? opening = crossDriven ? MouthDriveStage.Opening(job.Audio, window, job.Plan.FrameRate, output) : null;
-                renderer.Render(frames[slot], track.Landmarks!, opening);
-            }
-    }
-
-    /// <summary>Align, encode, swap, sync, decode and paste the faces of one batch (frames changed in place).</summary>
-    private void RenderFaces(SegmentRenderJob job, List<(int Slot, int Output, FaceTrackFrame Track)> faces, PixelBuffer[] frames,
-        PixelBuffer[] crops, BatchTensors tensors, StageClock clock)
-    {
-        var latent = models.Latent;
-        var n = faces.Count;
-        var lv = latent.LatentValues;
-        var used = crops.AsSpan(0, n).ToArray();
-
-        using (clock.Measure(PipelineStages.Align, n))
-            for (var m = 0; m < n; m++)
-                Vision.Alignment.FfhqAlignment.Extract(frames[faces[m].Slot], faces[m].Track.Face!, used[m]);
-
-        using (clock.Measure(PipelineStages.Encode, n))
-            latent.Encode(used, tensors.Images, tensors.Targets.Span[..(n * lv)]);
-
-        using (clock.Measure(PipelineStages.Swap, n))
-            latent.Swap(job.Latents!.Source, tensors.Targets, n, tensors.Swapped.Span[..(n * lv)], tensors.Sources);
-
-        using (clock.Measure(PipelineStages.Sync, n))
-        {
-            // Reference (paper): cross-driven, the swapped target itself; self-driven, the clip's swapped first face.
-            var reference = job.Plan.Mode == JobMode.SelfDriven ? job.Latents!.Reference : null;
-            for (var m = 0; m < n; m++)
-            {
-                var slice = tensors.References.Span.Slice(m * lv, lv);
-                if (reference is not null) reference.CopyTo(slice);
-                else tensors.Swapped.Span.Slice(m * lv, lv).CopyTo(slice);
-            }
-            FillAudio(job, faces, tensors.Audio);
-            latent.SyncLips(tensors.Swapped, tensors.References, tensors.Audio, n);
-        }
-
-        using (clock.Measure(PipelineStages.DecodeVq, n))
-            latent.Decode(tensors.Swapped, used);
-
-        using (clock.Measure(PipelineStages.Paste, n))
-            for (var m = 0; m < n; m++)
-                PasteBack.Run(frames[faces[m].Slot], used[m], models.Mask, faces[m].Track.Face!);
-    }
-
-    /// <summary>Each face's audio window from its output frame's presentation time (zeros beyond the track's ends).</summary>
-    private void FillAudio(SegmentRenderJob job, List<(int Slot, int Output, FaceTrackFrame Track)> faces, Memory<float> windows)
-    {
-        var window = models.Latent.Window;
-        var audio = job.Audio;
-        if (audio.Dim != window.FeatureDim)
-            throw new InvalidOperationException($"audio features have {audio.Dim} values per row; the lip syncer wants {window.FeatureDim}");
-        var rate = job.Plan.FrameRate;
-        var duration = rate.Inverse().Value;
-        var size = window.Length * window.FeatureDim;
-        for (var m = 0; m < faces.Count; m++)
-        {
-            var indices = window.Indices(rate.FrameSeconds(faces[m].Output), duration, audio.TrackFeatures);
-            var dst = windows.Span.Slice(m * size, size);
-            for (var w = 0; w < window.Length; w++)
-            {
-                var row = dst.Slice(w * window.FeatureDim, window.FeatureDim);
-                var index = indices[w];
-                if (index < 0) { row.Clear(); continue; }
-                var local = index - audio.First;
-                if (local < 0 || local >= audio.Count)
-                    throw new InvalidOperationException($"output frame {faces[m].Output} needs audio feature {index}, outside the rows read [{audio.First}, {audio.First + audio.Count})");
-                audio.Rows.AsSpan((int)(local * audio.Dim), audio.Dim).CopyTo(row);
-            }
-        }
     }
 
     /// <summary>True when the segment shows source frames out of order (ping-pong's backward runs).</summary>
@@ -283,32 +184,5 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
             previous = s;
         }
         return false;
-    }
-
-    /// <summary>
-    /// The float tensors of one batch (about 57 MB at batch 8), each on a 64-byte boundary (see <see cref="AlignedMemory"/>),
-    /// in native memory freed when the segment ends: pinned or large managed arrays would wait for a full collection, and a
-    /// long job's footprint would creep up with its segment count.
-    /// </summary>
-    private sealed class BatchTensors(LatentModels latent, int batch) : IDisposable
-    {
-        private readonly NativeFloats _images = new(batch * latent.ImageValues);
-        private readonly NativeFloats _targets = new(batch * latent.LatentValues);
-        private readonly NativeFloats _sources = new(batch * latent.LatentValues);
-        private readonly NativeFloats _swapped = new(batch * latent.LatentValues);
-        private readonly NativeFloats _references = new(batch * latent.LatentValues);
-        private readonly NativeFloats _audio = new(batch * latent.Window.Length * latent.Window.FeatureDim);
-
-        public Memory<float> Images => _images.Memory;
-        public Memory<float> Targets => _targets.Memory;
-        public Memory<float> Sources => _sources.Memory;
-        public Memory<float> Swapped => _swapped.Memory;
-        public Memory<float> References => _references.Memory;
-        public Memory<float> Audio => _audio.Memory;
-
-        public void Dispose()
-        {
-            foreach (var b in new IDisposable[] { _images, _targets, _sources, _swapped, _references, _audio }) b.Dispose();
-        }
     }
 }

@@ -37,7 +37,7 @@ public static class BlobNames
     public static string Plan(string jobId) => $"{Job(jobId)}work/plan.json";
     public static string SourceLatent(string jobId) => $"{Job(jobId)}work/source-latent.bin";
 
-    /// <summary>The geometric engine's source: the portrait's face and the mouth bank (<see cref="Engines.Geometric.GeometricSource"/>).</summary>
+    /// <summary>The geometric engine's source: the portrait's face and the mouth bank (Engines/Geometric/GeometricSource).</summary>
     public static string SourceFace(string jobId) => $"{Job(jobId)}work/source-face.bin";
     public static string AudioFeatures(string jobId) => $"{Job(jobId)}work/audio-features.bin";
     public static string SegmentsPrefix(string jobId) => $"{Job(jobId)}work/segments/";

@@ -197,10 +197,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
         var notes = new List<string>();
         if (source is { FacesFound: > 1 })
             notes.Add($"the portrait shows {source.FacesFound} faces; the one the face selection picks was used");
-        if (plan is { Engine: DubEngine.Geometric })
-            notes.Add("geometric engine: the portrait's face warped onto each frame's landmarks (no trained weights); the SwapTalk stage models were not used");
-        else if (plan is not null && plan.Models.Any(m => m.Probe))
-            notes.Add($"probe models ({string.Join(", ", plan.Models.Where(m => m.Probe).Select(m => m.Name))}): the output shows the data flow, not a trained face swap or lip sync");
+        if (plan?.EngineNotes is { } engineNotes) notes.AddRange(engineNotes);
         return notes.ToArray();
     }
 }
