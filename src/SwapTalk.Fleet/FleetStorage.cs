@@ -3,7 +3,7 @@ using Azure.Storage.Blobs;
 using DurableTask.AzureStorage;
 
 using SwapTalk.Core.Storage;
-using SwapTalk.Functions.Storage;
+using SwapTalk.Azure.Storage;
 
 namespace SwapTalk.Fleet;
 

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using SwapTalk.Functions.Http;
-using SwapTalk.Functions.Storage;
+using SwapTalk.Azure.Storage;
 using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Storage;
 using SwapTalk.Tests.Storage;

@@ -1,11 +1,13 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Activities;
+using SwapTalk.Core.Composition;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Models;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Fleet;
-using MediaEngine = SwapTalk.Core.Media.MediaEngine;
 
 namespace SwapTalk.Cli.Commands;
 
@@ -87,9 +89,16 @@ internal static partial class WorkerCommand
         try
         {
             var store = await fleet.Storage.JobStoreAsync(fleet.TaskHub, Path.Combine(scratch, "blobs"), cancellationToken);
-            using var services = new PipelineServices(store, MediaEngine.FromEnvironment(), runtime, modelsDir, loggers, options);
-            var activities = PipelineActivities.Register(new ActivityRegistry(), services);
-            await using var worker = await FleetWorker.StartAsync(fleet, activities, OrchestratorCatalog.Default, loggers);
+            // The composition root every host calls: the same activities, built once, over this worker's store and models.
+            await using var provider = new ServiceCollection()
+                .AddSingleton(loggers)
+                .AddSingleton(runtime)
+                .AddSingleton(store)
+                .AddSingleton(new SwapTalkHostSettings(modelsDir, options))
+                .AddSwapTalk(new ConfigurationBuilder().AddEnvironmentVariables().Build())
+                .BuildServiceProvider();
+            await using var worker = await FleetWorker.StartAsync(fleet, provider.GetRequiredService<ActivityRegistry>(),
+                provider.GetRequiredService<OrchestratorCatalog>(), loggers);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

@@ -1,11 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using SwapTalk.Functions.Inbox;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
-using SwapTalk.Core.Hosting;
+using SwapTalk.Azure;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Http;

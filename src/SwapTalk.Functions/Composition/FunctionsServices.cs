@@ -7,8 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Core.Composition;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
@@ -19,6 +20,7 @@ using SwapTalk.Functions.Http;
 using SwapTalk.Functions.Inbox;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
+using SwapTalk.Azure.Storage;
 using SwapTalk.Functions.Storage;
 
 namespace SwapTalk.Functions.Composition;
@@ -82,19 +84,17 @@ public static class FunctionsServices
             sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<IResultUrlSigner>(), sp.GetRequiredService<HostSettings>(),
             sp.GetRequiredService<TimeProvider>()));
 
-        // The workflows and the pipeline's activities, the same code the CLI runs.
-        services.AddSingleton(_ => new MediaEngine(MediaTools.Resolve(Read)));
-        services.AddSingleton(sp => OrtRuntime.Initialize(new OrtRuntimeOptions(), sp.GetRequiredService<ILoggerFactory>()));
+        // The workflows and the pipeline's activities, the same composition root the CLI and the fleet use; this
+        // host adds its job store, its fixed models folder and settings, and StageInputs.
+        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<JobStores>().Jobs);
         services.AddSingleton(sp =>
         {
             var settings = sp.GetRequiredService<HostSettings>();
-            return new PipelineServices(sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<MediaEngine>(),
-                sp.GetRequiredService<OrtRuntime>(), settings.ModelsDir, sp.GetRequiredService<ILoggerFactory>(),
-                new PipelineOptions { Session = SessionSettings.FromEnvironment(Read), Limits = settings.Limits });
+            return new SwapTalkHostSettings(settings.ModelsDir, new PipelineOptions { Session = SessionSettings.FromEnvironment(Read), Limits = settings.Limits });
         });
-        services.AddSingleton(sp => CloudWorkflows.AddHostActivities(
-            PipelineActivities.Register(new ActivityRegistry(), sp.GetRequiredService<PipelineServices>()), sp.GetRequiredService<JobStores>(),
-            sp.GetRequiredService<HostSettings>().Limits));
+        services.AddSwapTalkActivity<StageInputsInput, StageInputsResult, StageInputsActivity>(HostingActivityNames.StageInputs,
+            sp => new StageInputsActivity(sp.GetRequiredService<JobStores>(), sp.GetRequiredService<HostSettings>().Limits));
+        services.AddSwapTalk(configuration);
         return services;
     }
 }

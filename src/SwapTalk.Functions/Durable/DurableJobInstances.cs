@@ -1,8 +1,8 @@
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Azure.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Http;

@@ -1,11 +1,11 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using SwapTalk.Core.Hosting;
+using SwapTalk.Azure;
 using SwapTalk.Functions.Batch;
 using SwapTalk.Functions.Durable;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Http;

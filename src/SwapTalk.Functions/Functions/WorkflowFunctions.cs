@@ -1,6 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Workflow;
 
 namespace SwapTalk.Functions.Functions;

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 

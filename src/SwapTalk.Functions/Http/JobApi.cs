@@ -1,10 +1,10 @@
 using System.Text.RegularExpressions;
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
-using SwapTalk.Core.Hosting;
+using SwapTalk.Azure;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Workflow;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 

@@ -1,6 +1,6 @@
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Http;
 namespace SwapTalk.Functions.Settings;

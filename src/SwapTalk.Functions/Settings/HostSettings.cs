@@ -3,12 +3,12 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using SwapTalk.Functions.Http;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Starting;
 
-using SwapTalk.Functions.Storage;
+using SwapTalk.Azure.Storage;
 
 namespace SwapTalk.Functions.Settings;
 

@@ -1,10 +1,10 @@
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Azure.Manifests;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Http;
 

@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Http;
 

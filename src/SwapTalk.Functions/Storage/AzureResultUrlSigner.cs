@@ -1,10 +1,11 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
+using SwapTalk.Azure.Storage;
 using SwapTalk.Functions.Http;
 using SwapTalk.Functions.Storage;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 

@@ -72,7 +72,7 @@ public sealed class FunctionsMetadataTests
     {
         var orchestrators = Metadata.Value.Where(f => Bindings(f.Key).Any(b => b["type"]!.GetValue<string>() == "orchestrationTrigger")).Select(f => f.Key).ToList();
         var activities = Metadata.Value.Where(f => Bindings(f.Key).Any(b => b["type"]!.GetValue<string>() == "activityTrigger")).Select(f => f.Key).ToList();
-        orchestrators.Should().Contain(SwapTalk.Core.Hosting.Starting.CloudWorkflowNames.CloudDubJob);
+        orchestrators.Should().Contain(SwapTalk.Azure.Starting.CloudWorkflowNames.CloudDubJob);
         activities.Should().NotBeEmpty();
         (orchestrators.Count + activities.Count + HostFunctionNames.Triggers.Count).Should().Be(Metadata.Value.Count, "every function is a trigger, an orchestrator or an activity");
     }

@@ -42,7 +42,7 @@ public sealed class BatchTimerFunctionTests : IAsyncLifetime
     }
 
     private async Task<BatchReport> ReportAsync(string batch) =>
-        await _host.Get<SwapTalk.Core.Hosting.Starting.JobStores>().Input(_host.Batches).ReadJsonAsync<BatchReport>(BatchManifest.ReportName(batch), cancellationToken: Ct);
+        await _host.Get<SwapTalk.Azure.Starting.JobStores>().Input(_host.Batches).ReadJsonAsync<BatchReport>(BatchManifest.ReportName(batch), cancellationToken: Ct);
 
     [Fact]
     public async Task The_timer_starts_its_lines_at_the_configured_rate_and_defers_what_is_over_the_run_budget()

@@ -2,7 +2,7 @@ using Azure.Storage.Blobs;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Functions;
 using SwapTalk.Functions.Inbox;

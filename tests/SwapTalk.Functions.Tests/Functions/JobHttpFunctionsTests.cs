@@ -93,7 +93,7 @@ public sealed class JobHttpFunctionsTests : IAsyncLifetime
         var again = await Cancel(jobId);
         ShouldBeProblem(again, 409, "already-finished", "succeeded");
 
-        await _host.Get<SwapTalk.Core.Hosting.Starting.JobStores>().Jobs.DeleteAsync(BlobNames.Output(jobId), Ct);
+        await _host.Get<SwapTalk.Azure.Starting.JobStores>().Jobs.DeleteAsync(BlobNames.Output(jobId), Ct);
         ShouldBeProblem(await Result(jobId), 410, "result-gone", jobId);
     }
 

@@ -5,7 +5,7 @@ using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Functions.Composition;

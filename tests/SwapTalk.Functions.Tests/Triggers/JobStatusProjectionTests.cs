@@ -1,11 +1,11 @@
 using System.Text.Json;
 using SwapTalk.Core.Activities;
 using SwapTalk.Functions.Http;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Workflow;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Batch;

@@ -1,9 +1,9 @@
 using System.Text;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Functions.Storage;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Storage;
 using SwapTalk.Core.Storage;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Http;

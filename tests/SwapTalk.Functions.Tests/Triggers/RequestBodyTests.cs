@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
 using SwapTalk.Functions.Http;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Manifests;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Batch;

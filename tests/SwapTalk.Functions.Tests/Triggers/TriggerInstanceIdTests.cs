@@ -1,7 +1,7 @@
-using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Azure.Manifests;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Hosting;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 using SwapTalk.Functions.Http;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Starting;
+using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;

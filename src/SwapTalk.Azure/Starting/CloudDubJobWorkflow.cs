@@ -4,7 +4,7 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
 
-namespace SwapTalk.Core.Hosting.Starting;
+namespace SwapTalk.Azure.Starting;
 
 public static class CloudWorkflowNames
 {

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace SwapTalk.Core.Hosting;
+namespace SwapTalk.Azure;
 
 /// <summary>
 /// Removes secrets from text that goes back to a caller or into a record: query strings of URLs (SAS tokens,

@@ -1,6 +1,6 @@
 using SwapTalk.Core.Storage;
 
-namespace SwapTalk.Functions.Storage;
+namespace SwapTalk.Azure.Storage;
 
 /// <summary>
 /// Local copies of downloaded blobs, shared by every reader of the same blob version (name and ETag) for as long as

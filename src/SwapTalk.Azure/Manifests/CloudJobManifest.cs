@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using SwapTalk.Core.Jobs;
 
-namespace SwapTalk.Core.Hosting.Manifests;
+namespace SwapTalk.Azure.Manifests;
 
 /// <summary>
 /// A dub request as the cloud host receives it (HTTP body, inbox manifest, one batch line): the inputs as blobs the

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using System.Text;
 using SwapTalk.Core.Storage;
 
-namespace SwapTalk.Functions.Storage;
+namespace SwapTalk.Azure.Storage;
 
 /// <summary>
 /// Which container holds a blob of the job store. Intermediates (any name with a <c>work</c> folder segment, as in

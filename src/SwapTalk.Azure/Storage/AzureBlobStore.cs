@@ -5,12 +5,11 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Azure.Storage.Blobs.Specialized;
-using SwapTalk.Functions.Storage;
 using SwapTalk.Core.Storage;
 using BlobItem = SwapTalk.Core.Storage.BlobItem;
 using BlobProperties = SwapTalk.Core.Storage.BlobProperties;
 
-namespace SwapTalk.Functions.Storage;
+namespace SwapTalk.Azure.Storage;
 
 /// <summary>
 /// The core's blob-store port on Azure Blob Storage (Azure.Storage.Blobs 12.x), passing the same contract suite as
@@ -64,7 +63,7 @@ public sealed class AzureBlobStore : IBlobStore
     public async Task<BlobProperties?> GetPropertiesAsync(string name, CancellationToken cancellationToken = default)
     {
         var blob = Blob(name);
-        Azure.Storage.Blobs.Models.BlobProperties properties;
+        global::Azure.Storage.Blobs.Models.BlobProperties properties;
         try
         {
             properties = (await blob.GetPropertiesAsync(cancellationToken: cancellationToken)).Value;

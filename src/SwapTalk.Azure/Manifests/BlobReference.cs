@@ -1,7 +1,7 @@
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 
-namespace SwapTalk.Core.Hosting.Manifests;
+namespace SwapTalk.Azure.Manifests;
 
 /// <summary>
 /// A job input named in a cloud manifest as <c>container/path/in/container</c> (e.g. <c>inbox/alice/face.png</c>):

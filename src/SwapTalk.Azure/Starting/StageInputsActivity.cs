@@ -2,12 +2,12 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using SwapTalk.Core.Activities;
-using SwapTalk.Core.Hosting.Manifests;
+using SwapTalk.Azure.Manifests;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Telemetry;
 
-namespace SwapTalk.Core.Hosting.Starting;
+namespace SwapTalk.Azure.Starting;
 
 /// <summary>StageInputs: copy a cloud job's input blobs (<c>container/path</c>) to jobs/{jobId}/input/.</summary>
 public sealed record StageInputsInput(string JobId, string Portrait, string Video, string? Audio) : IJobScoped;

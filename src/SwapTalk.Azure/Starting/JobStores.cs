@@ -1,6 +1,6 @@
 using SwapTalk.Core.Storage;
 
-namespace SwapTalk.Core.Hosting.Starting;
+namespace SwapTalk.Azure.Starting;
 
 /// <summary>
 /// The blob stores a cloud job touches: the job store (inputs staged under jobs/{jobId}/input/, work, output, report)
