@@ -1,4 +1,4 @@
-// Reference side of `swaptalk bench inference`: the same model through onnxruntime-node's own
+// Reference side of `swaptalk-bench inference`: the same model through onnxruntime-node's own
 // N-API binding (its own ONNX Runtime 1.30.0 library), timed inside node so start-up is excluded.
 // Usage: node inference-node.js MODEL INPUT SHAPE(comma list) MODE(throughput|latency) AMOUNT THREADS
 // throughput: run for AMOUNT seconds and report runs/s; latency: AMOUNT runs, report the median ms.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Reference for `swaptalk bench inference`: onnxruntime-node 1.30.0 (ONNX Runtime's own N-API
+# Reference for `swaptalk-bench inference`: onnxruntime-node 1.30.0 (ONNX Runtime's own N-API
 # binding with its own libonnxruntime.so.1; the newest on npm) and onnxruntime-common,
 # fetched with `npm pack` (no install scripts run) and unpacked into tools/bench/node_modules.
 # Only the linux-x64 binaries and the JS entry points are kept. Idempotent and quiet.

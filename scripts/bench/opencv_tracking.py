@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""OpenCV reference for `swaptalk bench tracking`.
+"""OpenCV reference for `swaptalk-bench tracking`.
 
 The same frames (raw BGR, written by the bench) through the same two models, the common way: OpenCV's
 DNN module (python3-opencv 4.6), one frame at a time. Per frame: the frame letterboxed into YuNet's fixed

@@ -4,7 +4,6 @@ using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using OpenTelemetry;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Telemetry;
 using SwapTalk.Functions.Composition;

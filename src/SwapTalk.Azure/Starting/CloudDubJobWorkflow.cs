@@ -1,7 +1,6 @@
 using Microsoft.DurableTask;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
 
 namespace SwapTalk.Azure.Starting;

@@ -8,7 +8,6 @@ internal static class CommandCatalog
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
-        yield return Bench.BenchCommand.Create();
         yield return ModelsCommand.Create();
         yield return MediaCommandGroup.Create();
         yield return InspectCommand.Create();

@@ -13,7 +13,6 @@ using SwapTalk.Core.Models;
 using SwapTalk.Core.Stages;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Telemetry;
-using SwapTalk.Core.Workflow;
 
 namespace SwapTalk.Cli.Commands;
 

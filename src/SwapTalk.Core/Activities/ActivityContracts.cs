@@ -74,7 +74,7 @@ public sealed record PrepareAudioFeaturesResult(string AudioFeaturesBlob, int Fe
 /// <summary>
 /// RenderSegment: the frames of one planned segment (plan blob, segment index), face-swapped and lip-synced,
 /// written losslessly to work/segments/{index:D5}.mkv. Idempotent: an existing segment blob is reused
-/// (<see cref="Storage.BlobStoreExtensions.ProduceOnceAsync"/>) and its frame counts read back from the blob's
+/// (<see cref="Storage.BlobStoreExtensions">ProduceOnceAsync</see>) and its frame counts read back from the blob's
 /// metadata keys <see cref="SegmentMetadata.Frames"/> and <see cref="SegmentMetadata.FramesWithFace"/>, which the
 /// renderer sets on <see cref="Storage.PendingBlob.Metadata"/> before commit; a segment blob without them is
 /// rendered again (reuseIf).

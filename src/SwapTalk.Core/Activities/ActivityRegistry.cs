@@ -5,7 +5,7 @@ namespace SwapTalk.Core.Activities;
 
 /// <summary>
 /// One activity: the unit of work an orchestration calls by name. Activities may do I/O; they must be idempotent
-/// (deterministic blob names, <see cref="Storage.BlobStoreExtensions.ProduceOnceAsync"/>), because any engine may
+/// (deterministic blob names, <see cref="Storage.BlobStoreExtensions">ProduceOnceAsync</see>), because any engine may
 /// run one twice. Throw <see cref="Jobs.BadInputException"/> for bad input (never retried); any other exception
 /// is treated as transient and retried with backoff. The cancellation token is why this is not the SDK's
 /// TaskActivity (which has none): Ctrl-C, a Functions host shutting down or a worker draining stop the ffmpeg

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Diagnostics;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Storage;
-using SwapTalk.Core.Telemetry;
 
 namespace SwapTalk.Core.Activities;
 

@@ -49,7 +49,7 @@ public sealed record PipelineOptions
     /// <summary>
     /// Two cores (this project's CI and dev boxes): two segments at once with one ORT thread each keeps both cores
     /// on model work while each segment's ffmpeg decode/encode overlaps with the other's inference; measured by
-    /// <c>swaptalk bench pipeline</c> (docs/pipeline.md). Larger machines: up to 4 segments, the cores shared out.
+    /// <c>swaptalk-bench pipeline</c> (docs/pipeline.md). Larger machines: up to 4 segments, the cores shared out.
     /// </summary>
     public static int DefaultSegmentParallelism(int cores) => cores <= 1 ? 1 : Math.Clamp(cores / 2, 2, 4);
 

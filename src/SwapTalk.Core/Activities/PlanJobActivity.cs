@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Diagnostics;
 using SwapTalk.Core.Engines;
 using SwapTalk.Core.Jobs;

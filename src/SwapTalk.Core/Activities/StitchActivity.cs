@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Media;
 using SwapTalk.Core.Stages;
 using SwapTalk.Core.Storage;
-using SwapTalk.Core.Telemetry;
 
 namespace SwapTalk.Core.Activities;
 

@@ -19,9 +19,9 @@ public sealed class EvaluationModels : IDisposable
     /// <summary>The identity model's place inside a models folder (../shared/data/models has it there).</summary>
     public const string IdentityModelFile = "eval/mobilefacenet.onnx";
 
-    private readonly InferenceSession[] _sessions;
+    private readonly ModelSession[] _sessions;
 
-    private EvaluationModels(InferenceSession detector, InferenceSession landmarker, InferenceSession identity)
+    private EvaluationModels(ModelSession detector, ModelSession landmarker, ModelSession identity)
     {
         _sessions = [detector, landmarker, identity];
         Faces = new FaceObserver(new YuNetDetector(detector), new FaceLandmarker68(landmarker));
@@ -49,7 +49,7 @@ public sealed class EvaluationModels : IDisposable
             throw new FileNotFoundException(
                 $"the identity model {identityModelPath} does not exist (MobileFaceNet, ../shared/data/{IdentityModelFile}; --identity-model FILE or ${IdentityModelVariable})",
                 identityModelPath);
-        var opened = new List<InferenceSession>();
+        var opened = new List<ModelSession>();
         try
         {
             opened.Add(TrackerModels.OpenDetector(catalog));

@@ -22,10 +22,10 @@ public sealed class IdentityEmbedder
     private static readonly Point2f[] Template =
         [new(38.2946f, 51.6963f), new(73.5318f, 51.5014f), new(56.0252f, 71.7366f), new(41.5493f, 92.3655f), new(70.7299f, 92.2041f)];
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly int _dimensions;
 
-    public IdentityEmbedder(InferenceSession session)
+    public IdentityEmbedder(ModelSession session)
     {
         _session = session;
         var input = session.Inputs.FirstOrDefault(i => i.Name == InputName);

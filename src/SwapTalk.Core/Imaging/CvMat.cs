@@ -37,8 +37,6 @@ public static class CvMat
         return new Mat(whole, new Rect(region.X, region.Y, region.Width, region.Height));
     }
 
-    public static Rect ToRect(this RectI r) => new(r.X, r.Y, r.Width, r.Height);
-
     /// <summary>OpenCV's border mode for ours.</summary>
     public static BorderTypes ToCv(this BorderMode border) => border switch
     {

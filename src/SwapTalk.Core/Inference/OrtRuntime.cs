@@ -60,7 +60,7 @@ public sealed class OrtRuntime
     /// <summary>
     /// Execution providers this build of ORT has (GetAvailableProviders): CPU only for the CPU package;
     /// the GPU package lists CUDA, which still needs CUDA's own libraries to start
-    /// (see <see cref="InferenceSession.ProviderFallbackReason"/>).
+    /// (see <see cref="ModelSession.ProviderFallbackReason"/>).
     /// </summary>
     public IReadOnlyList<string> Providers { get; }
 
@@ -100,18 +100,18 @@ public sealed class OrtRuntime
     }
 
     /// <summary>Opens a model file. <paramref name="name"/> (default: the file name) appears in every error and ORT log line.</summary>
-    public InferenceSession OpenSession(string path, SessionSettings? settings = null, string? name = null)
+    public ModelSession OpenSession(string path, SessionSettings? settings = null, string? name = null)
     {
         name ??= Path.GetFileNameWithoutExtension(path);
         if (!File.Exists(path)) throw new OrtException(name, "load", $"model file {path} does not exist");
-        return InferenceSession.Create(this, name, settings ?? new SessionSettings(), path, null);
+        return ModelSession.Create(this, name, settings ?? new SessionSettings(), path, null);
     }
 
     /// <summary>Opens a model held in memory (ORT copies what it needs; the bytes may be dropped afterwards).</summary>
-    public InferenceSession OpenSession(byte[] model, string name, SessionSettings? settings = null)
+    public ModelSession OpenSession(byte[] model, string name, SessionSettings? settings = null)
     {
         if (model.Length == 0) throw new OrtException(name, "load", "model bytes are empty");
-        return InferenceSession.Create(this, name, settings ?? new SessionSettings(), null, model);
+        return ModelSession.Create(this, name, settings ?? new SessionSettings(), null, model);
     }
 
     /// <summary>

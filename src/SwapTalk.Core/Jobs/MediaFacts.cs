@@ -1,5 +1,4 @@
 using SwapTalk.Core.Media;
-using System.Text.Json.Serialization;
 
 namespace SwapTalk.Core.Jobs;
 

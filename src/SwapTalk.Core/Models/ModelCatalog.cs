@@ -51,7 +51,7 @@ public sealed class ModelCatalog
     public bool Has(string stage) => File.Exists(PathOf(stage));
 
     /// <summary>Opens a stage's model after checking it against the manifest.</summary>
-    public InferenceSession Open(string stage, SessionSettings? settings = null)
+    public ModelSession Open(string stage, SessionSettings? settings = null)
     {
         var spec = Manifest.Model(stage);
         var path = PathOf(stage);

@@ -62,6 +62,7 @@ public sealed unsafe class NativeFloats : System.Buffers.MemoryManager<float>
         return new System.Buffers.MemoryHandle(_pointer + elementIndex);
     }
 
+    // MemoryManager<T> requires it; native memory never moves, so there is nothing to unpin.
     public override void Unpin()
     {
     }

@@ -12,16 +12,16 @@ namespace SwapTalk.Core.Stages;
 /// </summary>
 public sealed class LatentModels : IDisposable
 {
-    private readonly InferenceSession _encoder;
-    private readonly InferenceSession _swapper;
-    private readonly InferenceSession _syncer;
-    private readonly InferenceSession _decoder;
-    private readonly InferenceSession _audio;
+    private readonly ModelSession _encoder;
+    private readonly ModelSession _swapper;
+    private readonly ModelSession _syncer;
+    private readonly ModelSession _decoder;
+    private readonly ModelSession _audio;
     private readonly PixelNormalization _encoderPixels;
     private readonly PixelNormalization _decoderPixels;
 
-    private LatentModels(ModelManifest manifest, InferenceSession encoder, InferenceSession swapper, InferenceSession syncer,
-        InferenceSession decoder, InferenceSession audio)
+    private LatentModels(ModelManifest manifest, ModelSession encoder, ModelSession swapper, ModelSession syncer,
+        ModelSession decoder, ModelSession audio)
     {
         Manifest = manifest;
         _encoder = encoder;
@@ -40,10 +40,10 @@ public sealed class LatentModels : IDisposable
     /// <summary>Opens the five models from the catalog, each checked against its contract first.</summary>
     public static LatentModels Open(ModelCatalog catalog)
     {
-        var opened = new List<InferenceSession>();
+        var opened = new List<ModelSession>();
         try
         {
-            InferenceSession Open(string stage)
+            ModelSession Open(string stage)
             {
                 var session = catalog.Open(stage);
                 opened.Add(session);

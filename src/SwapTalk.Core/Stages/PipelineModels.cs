@@ -16,12 +16,12 @@ namespace SwapTalk.Core.Stages;
 /// </summary>
 public sealed class PipelineModels : IDisposable
 {
-    private readonly InferenceSession _detector;
-    private readonly InferenceSession _landmarker;
+    private readonly ModelSession _detector;
+    private readonly ModelSession _landmarker;
     private readonly ConcurrentDictionary<FaceSelection, FaceTracker> _trackers = new();
     private readonly Lazy<LatentModels> _latent;
 
-    private PipelineModels(ModelCatalog catalog, InferenceSession detector, InferenceSession landmarker, Lazy<LatentModels> latent, FaceMask mask)
+    private PipelineModels(ModelCatalog catalog, ModelSession detector, ModelSession landmarker, Lazy<LatentModels> latent, FaceMask mask)
     {
         Catalog = catalog;
         _detector = detector;
@@ -39,7 +39,7 @@ public sealed class PipelineModels : IDisposable
     /// </summary>
     public static PipelineModels Open(ModelCatalog catalog, FaceMaskOptions? mask = null)
     {
-        InferenceSession? detector = null, landmarker = null;
+        ModelSession? detector = null, landmarker = null;
         try
         {
             detector = TrackerModels.OpenDetector(catalog);

@@ -1,6 +1,5 @@
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Media;
 using SwapTalk.Core.Vision.Alignment;
 using SwapTalk.Core.Vision.Detection;
 

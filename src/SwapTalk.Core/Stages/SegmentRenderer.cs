@@ -3,7 +3,6 @@ using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
-using SwapTalk.Core.Vision.Compositing;
 using SwapTalk.Core.Vision.Tracking;
 
 namespace SwapTalk.Core.Stages;

@@ -72,8 +72,6 @@ public sealed class StageClock(string jobId, int? segmentIndex = null)
         return _totals.Select(t => new StageTime(t.Key, t.Value.Seconds, t.Value.Calls, t.Value.Frames)).ToArray();
     }
 
-    public double SecondsOf(string stage) => _totals.TryGetValue(stage, out var t) ? t.Seconds : 0;
-
     private void Accumulate(string stage, double seconds, int calls, int frames)
     {
         var t = _totals.GetValueOrDefault(stage);

@@ -69,7 +69,7 @@ public sealed record SourceLatents(int Channels, int Height, int Width, float[] 
 
 /// <summary>
 /// Audio features of a whole driving track (work/audio-features.bin), [count, dim] float32 rows at
-/// <see cref="FeatureRate"/> Hz, so a segment can read only the rows its frames' windows need. Little-endian:
+/// the file's feature rate (Hz), so a segment can read only the rows its frames' windows need. Little-endian:
 /// "STFEAT01", int32 dim, int64 count, float64 feature rate, then the rows.
 /// </summary>
 public static class AudioFeatureFile

@@ -33,7 +33,6 @@ public static class BlobNames
         return $"{Job(jobId)}input/{role.ToString().ToLowerInvariant()}{extension}";
     }
 
-    public static string InputPrefix(string jobId) => $"{Job(jobId)}input/";
     public static string Plan(string jobId) => $"{Job(jobId)}work/plan.json";
     public static string SourceLatent(string jobId) => $"{Job(jobId)}work/source-latent.bin";
 

@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace SwapTalk.Core.Storage;
 
-/// <summary>The result of <see cref="BlobStoreExtensions.ProduceOnceAsync"/>: the blob, and whether it was already there.</summary>
+/// <summary>The result of <see cref="BlobStoreExtensions">ProduceOnceAsync</see>: the blob, and whether it was already there.</summary>
 public sealed record ProducedBlob(BlobProperties Properties, bool Reused);
 
 public static class BlobStoreExtensions

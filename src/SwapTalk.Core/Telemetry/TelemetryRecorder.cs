@@ -86,8 +86,6 @@ public sealed class TelemetryRecorder : IDisposable
         }
     }
 
-    public string ToJson() => JsonSerializer.Serialize(Snapshot(), Json);
-
     /// <summary>Saves the snapshot as JSON, atomically (temp file + rename).</summary>
     public async Task SaveAsync(string path, CancellationToken cancellationToken = default)
     {

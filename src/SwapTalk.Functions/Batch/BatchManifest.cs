@@ -1,11 +1,7 @@
 using System.Text;
 using SwapTalk.Azure.Manifests;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Batch;
 

@@ -1,9 +1,3 @@
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 namespace SwapTalk.Functions.Batch;
 
 /// <summary>

@@ -1,11 +1,6 @@
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Durable;
 

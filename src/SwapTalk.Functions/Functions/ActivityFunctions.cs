@@ -1,11 +1,6 @@
 using Microsoft.Azure.Functions.Worker;
 using SwapTalk.Core.Activities;
 using SwapTalk.Azure.Starting;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;
 

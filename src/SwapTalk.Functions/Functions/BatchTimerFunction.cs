@@ -1,14 +1,9 @@
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using SwapTalk.Azure;
 using SwapTalk.Functions.Batch;
 using SwapTalk.Functions.Durable;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;
 

@@ -3,14 +3,9 @@ using Azure.Storage.Blobs;
 using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using Microsoft.Extensions.Logging;
-using SwapTalk.Azure;
 using SwapTalk.Functions.Inbox;
 using SwapTalk.Functions.Durable;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;
 

@@ -1,10 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 
 namespace SwapTalk.Functions.Http;
 

@@ -1,7 +1,6 @@
 using System.Text.RegularExpressions;
 using SwapTalk.Core.Activities;
 using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Azure;

@@ -1,10 +1,7 @@
 using System.Text.Json;
 using SwapTalk.Core.Activities;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
 
 namespace SwapTalk.Functions.Http;

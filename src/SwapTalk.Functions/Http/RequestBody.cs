@@ -1,10 +1,5 @@
 using System.Globalization;
 using SwapTalk.Functions.Inbox;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 
 namespace SwapTalk.Functions.Http;
 

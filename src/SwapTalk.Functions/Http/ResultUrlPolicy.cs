@@ -1,8 +1,4 @@
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 namespace SwapTalk.Functions.Http;
 
 /// <summary>When a result URL is valid: from a little before now (clocks differ) until the configured lifetime ends.</summary>

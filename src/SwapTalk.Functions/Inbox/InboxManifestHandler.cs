@@ -1,10 +1,6 @@
 using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Azure;
-using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Inbox;
 

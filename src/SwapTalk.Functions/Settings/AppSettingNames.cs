@@ -1,8 +1,3 @@
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Starting;
-using SwapTalk.Functions.Http;
 namespace SwapTalk.Functions.Settings;
 
 /// <summary>

@@ -1,12 +1,8 @@
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using SwapTalk.Functions.Http;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Starting;
 
 using SwapTalk.Azure.Storage;
 

@@ -1,8 +1,3 @@
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Http;
 namespace SwapTalk.Functions.Starting;
 
 /// <summary>Where a job instance is, in the host's terms (Durable's OrchestrationRuntimeStatus, by name).</summary>
@@ -41,8 +36,8 @@ public static class JobRuntimeStates
 /// <summary>
 /// One job instance as a host's runtime reports it (Durable: OrchestrationMetadata fetched with inputs and outputs).
 /// </summary>
-/// <param name="CustomStatusJson">The workflow's last custom status (a <see cref="Workflow.JobStatus"/>) as JSON.</param>
-/// <param name="OutputJson">The workflow's output (a <see cref="Workflow.DubJobResult"/>) as JSON, once completed.</param>
+/// <param name="CustomStatusJson">The workflow's last custom status (a <see cref="Core.Workflow.JobStatus"/>) as JSON.</param>
+/// <param name="OutputJson">The workflow's output (a <see cref="Core.Workflow.DubJobResult"/>) as JSON, once completed.</param>
 /// <param name="FailureMessage">The runtime's failure message, when the instance failed.</param>
 public sealed record JobInstanceInfo(
     string InstanceId,

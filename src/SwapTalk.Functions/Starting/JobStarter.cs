@@ -5,8 +5,6 @@ using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Azure;
 using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Starting;
 

@@ -1,11 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Starting;
 

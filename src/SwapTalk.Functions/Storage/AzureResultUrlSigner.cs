@@ -2,12 +2,6 @@ using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using SwapTalk.Azure.Storage;
 using SwapTalk.Functions.Http;
-using SwapTalk.Functions.Storage;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 
 namespace SwapTalk.Functions.Storage;
 

@@ -1,11 +1,11 @@
-using SwapTalk.Cli.Bench;
+using SwapTalk.Bench;
 using SwapTalk.Tests.Support;
 using static SwapTalk.Tests.Pipeline.PipelineData;
 
 namespace SwapTalk.Tests.Fleet;
 
 /// <summary>
-/// <c>swaptalk bench fleet</c> end to end on a small clip: every side dubs, the rows are there with their references,
+/// <c>swaptalk-bench fleet</c> end to end on a small clip: every side dubs, the rows are there with their references,
 /// and nothing is left behind (Azurite and the workers stopped, Azurite's folder gone). No timing is asserted.
 /// </summary>
 public sealed class FleetBenchTests

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging.Abstractions;
 using SwapTalk.Cli;
-using SwapTalk.Cli.Bench;
+using SwapTalk.Bench;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Jobs;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using SwapTalk.Cli.Bench;
+using SwapTalk.Bench;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Storage;
 using SwapTalk.Tests.Pipeline;

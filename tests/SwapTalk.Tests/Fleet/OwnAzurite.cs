@@ -1,4 +1,4 @@
-using SwapTalk.Cli.Bench;
+using SwapTalk.Bench;
 using SwapTalk.Tests.Support;
 
 namespace SwapTalk.Tests.Fleet;

@@ -1,4 +1,5 @@
 using SwapTalk.Core.Imaging;
+using SwapTalk.Tests.Support;
 
 namespace SwapTalk.Tests.Imaging;
 

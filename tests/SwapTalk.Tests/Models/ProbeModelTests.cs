@@ -15,7 +15,7 @@ public class ProbeModelTests
 
     private static OrtRuntime Runtime => OrtRuntimeFixture.Runtime;
 
-    private static InferenceSession Open(string stage) => Runtime.OpenSession(ProbeModels.Build(stage), stage);
+    private static ModelSession Open(string stage) => Runtime.OpenSession(ProbeModels.Build(stage), stage);
 
     private static float[] Random(int count, int seed, float scale = 1)
     {
@@ -23,7 +23,7 @@ public class ProbeModelTests
         return Enumerable.Range(0, count).Select(_ => (float)(rng.NextDouble() * 2 - 1) * scale).ToArray();
     }
 
-    private static float[] RunOne(InferenceSession session, params TensorInput[] inputs)
+    private static float[] RunOne(ModelSession session, params TensorInput[] inputs)
     {
         using var result = session.Run(inputs);
         return result[0].ToArray<float>();

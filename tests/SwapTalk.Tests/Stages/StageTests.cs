@@ -11,6 +11,7 @@ using SwapTalk.Core.Telemetry;
 using SwapTalk.Core.Vision.Detection;
 using SwapTalk.Tests.Inference;
 using SwapTalk.Tests.Pipeline;
+using SwapTalk.Tests.Support;
 using static SwapTalk.Tests.Pipeline.PipelineData;
 
 namespace SwapTalk.Tests.Stages;

@@ -53,13 +53,13 @@ public sealed class YuNetDetector
     private const string InputName = "input";
     private const int Multiple = 32;
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly YuNetOptions _options;
     private readonly int? _fixedWidth;
     private readonly int? _fixedHeight;
     private readonly bool _batchable;
 
-    public YuNetDetector(InferenceSession session, YuNetOptions? options = null)
+    public YuNetDetector(ModelSession session, YuNetOptions? options = null)
     {
         _session = session;
         _options = options ?? new YuNetOptions();

@@ -20,10 +20,10 @@ public sealed class FaceLandmarker68
     private const string OutputName = "output1";
     private static readonly PixelNormalization Normalization = new(ColorOrder.Bgr, 1f / 127f, -1f);
 
-    private readonly InferenceSession _session;
+    private readonly ModelSession _session;
     private readonly int _size;
 
-    public FaceLandmarker68(InferenceSession session)
+    public FaceLandmarker68(ModelSession session)
     {
         _session = session;
         var input = session.Inputs.FirstOrDefault(i => i.Name == InputName);

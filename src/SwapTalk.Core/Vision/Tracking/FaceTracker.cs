@@ -22,14 +22,14 @@ namespace SwapTalk.Core.Vision.Tracking;
 /// </summary>
 public sealed class FaceTracker : IDisposable
 {
-    private readonly InferenceSession? _ownedDetector;
-    private readonly InferenceSession? _ownedLandmarker;
+    private readonly ModelSession? _ownedDetector;
+    private readonly ModelSession? _ownedLandmarker;
     private readonly YuNetDetector _detector;
     private readonly YuNetDetector? _fallbackDetector;
     private readonly FaceLandmarker68 _landmarker;
 
     /// <summary>A tracker over the caller's sessions (YuNet, Peppa 68-point); it does not own them.</summary>
-    public FaceTracker(InferenceSession detectorSession, InferenceSession landmarkerSession, FaceTrackOptions? options = null)
+    public FaceTracker(ModelSession detectorSession, ModelSession landmarkerSession, FaceTrackOptions? options = null)
     {
         Options = options ?? FaceTrackOptions.Default;
         Options.Validate();
@@ -43,7 +43,7 @@ public sealed class FaceTracker : IDisposable
         _landmarker = new FaceLandmarker68(landmarkerSession);
     }
 
-    private FaceTracker(InferenceSession detectorSession, InferenceSession landmarkerSession, FaceTrackOptions? options, bool owned)
+    private FaceTracker(ModelSession detectorSession, ModelSession landmarkerSession, FaceTrackOptions? options, bool owned)
         : this(detectorSession, landmarkerSession, options)
     {
         if (!owned) return;
@@ -58,7 +58,7 @@ public sealed class FaceTracker : IDisposable
     public static FaceTracker Open(ModelCatalog catalog, FaceTrackOptions? options = null)
     {
         var detector = TrackerModels.OpenDetector(catalog);
-        InferenceSession? landmarker = null;
+        ModelSession? landmarker = null;
         try
         {
             landmarker = TrackerModels.OpenLandmarker(catalog);

@@ -17,9 +17,9 @@ namespace SwapTalk.Core.Vision.Tracking;
 /// </summary>
 public static class TrackerModels
 {
-    public static InferenceSession OpenDetector(ModelCatalog catalog) => catalog.Open(StageNames.FaceDetector);
+    public static ModelSession OpenDetector(ModelCatalog catalog) => catalog.Open(StageNames.FaceDetector);
 
-    public static InferenceSession OpenLandmarker(ModelCatalog catalog)
+    public static ModelSession OpenLandmarker(ModelCatalog catalog)
     {
         var path = catalog.PathOf(StageNames.FaceLandmarker);
         if (!File.Exists(path)) return catalog.Open(StageNames.FaceLandmarker); // the catalog's own "missing" error

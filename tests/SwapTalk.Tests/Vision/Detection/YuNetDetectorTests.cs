@@ -9,7 +9,7 @@ namespace SwapTalk.Tests.Vision.Detection;
 
 public class YuNetDetectorTests
 {
-    private static InferenceSession Open(string file) => OrtRuntimeFixture.Runtime.OpenSession(SharedData.Model(file));
+    private static ModelSession Open(string file) => OrtRuntimeFixture.Runtime.OpenSession(SharedData.Model(file));
 
     private static void AssertOneGoodFace(IReadOnlyList<FaceDetection> faces)
     {

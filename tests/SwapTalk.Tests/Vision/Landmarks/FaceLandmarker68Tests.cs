@@ -10,7 +10,7 @@ namespace SwapTalk.Tests.Vision.Landmarks;
 
 public class FaceLandmarker68Tests
 {
-    private static InferenceSession Open(string file) => OrtRuntimeFixture.Runtime.OpenSession(SharedData.Model(file));
+    private static ModelSession Open(string file) => OrtRuntimeFixture.Runtime.OpenSession(SharedData.Model(file));
 
     [Fact]
     public void Landmarks_on_the_astronaut_lie_in_the_crop_with_eyes_above_and_mouth_below_the_nose_tip()

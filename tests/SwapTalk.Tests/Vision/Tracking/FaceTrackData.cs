@@ -20,7 +20,7 @@ public static class FaceTrackData
 
     // As FaceTracker.Open loads them (the landmarker without its weights listed as inputs), one thread
     // each: tests run two at a time on two cores.
-    private static readonly Lazy<(InferenceSession Detector, InferenceSession Landmarker)> Sessions = new(() =>
+    private static readonly Lazy<(ModelSession Detector, ModelSession Landmarker)> Sessions = new(() =>
     {
         var runtime = OrtRuntimeFixture.Runtime;
         var settings = new SessionSettings { IntraOpThreads = 1 };
@@ -37,7 +37,7 @@ public static class FaceTrackData
     public static MediaEngine Engine { get; } = MediaEngine.FromEnvironment();
 
     /// <summary>The shared YuNet session (for tests that call the detector directly).</summary>
-    public static InferenceSession DetectorSession => Sessions.Value.Detector;
+    public static ModelSession DetectorSession => Sessions.Value.Detector;
 
     /// <summary>The tracker with default options over the shared sessions (thread-safe, shared by tests).</summary>
     public static FaceTracker Tracker => DefaultTracker.Value;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using SwapTalk.Cli.Bench;
+using SwapTalk.Bench;
 using SwapTalk.Tests.Inference;
 using SwapTalk.Tests.Support;
 

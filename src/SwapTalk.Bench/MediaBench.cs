@@ -5,10 +5,10 @@ using FFMpegCore;
 using FFMpegCore.Pipes;
 using SwapTalk.Core.Media;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>
-/// <c>swaptalk bench media</c>: decode -> encode pass-through of a synthetic 1080p clip through the
+/// <c>swaptalk-bench media</c>: decode -> encode pass-through of a synthetic 1080p clip through the
 /// engine (ffmpeg decodes to packed BGR, frames cross two pipes and .NET, ffmpeg encodes) against plain
 /// ffmpeg transcoding the same clip with the same encoder settings, in the same run, alternating.
 /// </summary>

@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using SwapTalk.Core.Media;
 
-namespace SwapTalk.Core.Media;
+namespace SwapTalk.Tests.Support;
 
-/// <summary>Minimal RIFF/WAVE: writes float32 or 16-bit PCM (atomically), reads both back. For tests, fixtures and debug dumps.</summary>
+/// <summary>Minimal RIFF/WAVE: writes float32 or 16-bit PCM (atomically), reads both back. Test fixtures only (the pipeline reads audio through ffmpeg).</summary>
 public static class WavFile
 {
     public static void WriteFloat32(string path, ReadOnlySpan<float> samples, int sampleRate, int channels = 1) =>

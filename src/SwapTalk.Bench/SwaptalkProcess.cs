@@ -2,10 +2,10 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>
-/// This program (swaptalk) as a child process, as a user runs it, its output collected: the fleet bench's workers
+/// The swaptalk program as a child process, as a user runs it, its output collected: the fleet bench's workers
 /// and submitters, and the fleet tests'. Stopped with SIGTERM on dispose (a worker's clean stop), killed with its
 /// children if it does not exit in time.
 /// </summary>
@@ -28,17 +28,26 @@ internal sealed class SwaptalkProcess : IAsyncDisposable
     /// <summary>Standard output and error, interleaved as they came.</summary>
     public string Output { get { lock (_all) return _all.ToString(); } }
 
-    public static SwaptalkProcess Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>
+    /// How to start the swaptalk program with <paramref name="args"/>: this process's own binary when it is swaptalk,
+    /// else <c>dotnet swaptalk.dll</c> from beside this assembly (swaptalk-bench and the test host carry the CLI's assembly).
+    /// </summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args)
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to run it as a child process");
+        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to run swaptalk as a child process");
         var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(self) != "swaptalk")
         {
-            // Run as `dotnet swaptalk.dll` (or from a test host): the CLI's own assembly beside this one.
             psi.FileName = "dotnet";
             psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "swaptalk.dll"));
         }
         foreach (var a in args) psi.ArgumentList.Add(a);
+        return psi;
+    }
+
+    public static SwaptalkProcess Start(string[] args, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var psi = StartInfo(args);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>()) psi.Environment[key] = value;
         var child = new SwaptalkProcess(Process.Start(psi)!);
         child._process.OutputDataReceived += (_, e) => child.Append(e.Data, stdout: true);

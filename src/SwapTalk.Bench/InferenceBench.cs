@@ -7,10 +7,10 @@ using SwapTalk.Core.Models.Probes;
 using SwapTalk.Core.Vision.Detection;
 using SwapTalk.Core.Vision.Tracking;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>
-/// <c>swaptalk bench inference</c>: the per-run overhead of the project's sessions over ONNX Runtime's
+/// <c>swaptalk-bench inference</c>: the per-run overhead of the project's sessions over ONNX Runtime's
 /// .NET API (runs/s of a tiny model) and YuNet 640x640 latency, each measured beside the same model
 /// run through onnxruntime-node, ONNX Runtime's own N-API binding (scripts/bench/inference-setup.sh
 /// installs it), and beside ORT's IOBinding with preallocated outputs, to show whether binding pays.

@@ -6,10 +6,10 @@ using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Vision.Alignment;
 using SwapTalk.Core.Vision.Compositing;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>
-/// <c>swaptalk bench kernels</c>: each image kernel the project keeps of its own against OpenCvSharp doing
+/// <c>swaptalk-bench kernels</c>: each image kernel the project keeps of its own against OpenCvSharp doing
 /// the same job, in this process, same run, same inputs, one thread each (Cv2.SetNumThreads(1)), with a
 /// check that both give the same output: NCHW packing (dnn.blobFromImage), NCHW unpacking (merge +
 /// convertTo), a mask's non-zero box (findNonZero + boundingRect). The OpenCV warp and paste-back the

@@ -7,10 +7,10 @@ using SwapTalk.Core.Inference;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Vision.Tracking;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>
-/// <c>swaptalk bench tracking</c>: face tracks (detection, 68 landmarks, smoothing) over a real GRID clip,
+/// <c>swaptalk-bench tracking</c>: face tracks (detection, 68 landmarks, smoothing) over a real GRID clip,
 /// against OpenCV 4.6's DNN module running the same two models frame by frame (scripts/bench/opencv_tracking.py),
 /// same frames, same run, one thread each. Decoding is left out on both sides (the media bench covers it).
 /// </summary>
@@ -57,7 +57,7 @@ internal sealed class TrackingBench : IBenchArea
         using var landmarker = runtime.OpenSession(TrackerModels.WithoutInitializerInputs(peppaBytes, out _), "face_landmarker", oneThread);
         using var landmarkerAsExported = runtime.OpenSession(peppaBytes, "face_landmarker_as_exported", oneThread);
 
-        Measured Run(string what, InferenceSession detector, InferenceSession marks, FaceTrackOptions? options = null)
+        Measured Run(string what, ModelSession detector, ModelSession marks, FaceTrackOptions? options = null)
         {
             var tracker = new FaceTracker(detector, marks, options);
             Measure(tracker, frames, 1); // warm-up: JIT, ORT's first runs
@@ -146,7 +146,7 @@ internal sealed class TrackingBench : IBenchArea
         }
         if (!File.Exists(Python) || (await BenchProcess.RunAsync(Python, ["-c", "import cv2"], cancellationToken)).Code != 0)
         {
-            report.Notes.Add("OpenCV reference unavailable: Debian's python3 cannot import cv2 (apt-get install python3-opencv, or run `swaptalk bench kernels` once, which installs it)");
+            report.Notes.Add("OpenCV reference unavailable: Debian's python3 cannot import cv2 (apt-get install python3-opencv, or run `swaptalk-bench kernels` once, which installs it)");
             return null;
         }
         var work = Path.Combine(context.OutDir, "tracking-work");

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
-/// <summary><c>swaptalk bench [AREA...]</c>: runs benchmark areas, prints tables, writes JSON and markdown.</summary>
+/// <summary><c>swaptalk-bench [AREA...]</c>: runs benchmark areas, prints tables, writes JSON and markdown.</summary>
 internal static class BenchCommand
 {
     /// <summary>Every benchmark area; one line per area.</summary>
@@ -18,12 +18,12 @@ internal static class BenchCommand
         new FleetBench(),
     ];
 
-    public static Command Create()
+    public static RootCommand Create()
     {
         var areas = new Argument<string[]>("area") { Description = "areas to run (default: all)", Arity = ArgumentArity.ZeroOrMore };
         var outDir = new Option<DirectoryInfo>("--out") { Description = "where to write <area>.json and <area>.md", DefaultValueFactory = _ => new DirectoryInfo("out/bench") };
         var quick = new Option<bool>("--quick") { Description = "fewer iterations and shorter clips (a smoke run, not for reporting)" };
-        var command = new Command("bench", "Measure the engine against a reference in the same run and report ratios");
+        var command = new RootCommand("swaptalk-bench: measure the engine against a reference in the same run and report ratios");
         command.Arguments.Add(areas);
         command.Options.Add(outDir);
         command.Options.Add(quick);
@@ -34,7 +34,7 @@ internal static class BenchCommand
             var unknown = wanted.Where(w => all.All(a => a.Name != w)).ToList();
             if (unknown.Count > 0)
             {
-                Console.Error.WriteLine($"bench: unknown area(s) {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(a => a.Name))}");
+                Console.Error.WriteLine($"swaptalk-bench: unknown area(s) {string.Join(", ", unknown)}; known: {string.Join(", ", all.Select(a => a.Name))}");
                 return 2;
             }
             var dir = parse.GetValue(outDir)!;

@@ -1,6 +1,8 @@
 using OpenCvSharp;
 
-namespace SwapTalk.Core.Imaging;
+using SwapTalk.Core.Imaging;
+
+namespace SwapTalk.Tests.Support;
 
 /// <summary>Channel order changes (RGB and BGR) with OpenCV, in place or into another buffer.</summary>
 public static class ColorConversion

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>
 /// An Azurite process of its own (blob, queue and table on free loopback ports, a throw-away folder) for the fleet

@@ -5,13 +5,13 @@ using SwapTalk.Cli.Commands;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Storage;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>What the fleet bench dubs: a portrait, a clip, its driving speech (null: self-driven), the models and the segment length.</summary>
 internal sealed record FleetBenchInputs(string Face, string Video, string? Audio, string Models, int SegmentFrames, string Description);
 
 /// <summary>
-/// <c>swaptalk bench fleet</c>: one dub three ways in the same run, each a child <c>swaptalk</c> process as a user
+/// <c>swaptalk-bench fleet</c>: one dub three ways in the same run, each a child <c>swaptalk</c> process as a user
 /// runs it: embedded (<c>swaptalk dub</c>), and on a fleet of 1 and of 2 <c>swaptalk worker</c> processes sharing a
 /// task hub on an Azurite of its own (loopback, throw-away folder, stopped by PID). Every side renders one segment at
 /// a time with one ONNX Runtime thread, so a worker is the same unit of work as the embedded run: fleet overhead is

@@ -8,10 +8,10 @@ using SwapTalk.Core.Stages;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Telemetry;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>
-/// <c>swaptalk bench pipeline</c>: whole dubs, each a child <c>swaptalk dub</c> process (as a user runs it), with the
+/// <c>swaptalk-bench pipeline</c>: whole dubs, each a child <c>swaptalk dub</c> process (as a user runs it), with the
 /// probe SwapTalk models beside the real YuNet and 68-point models. Per clip (GRID 360x288 and the GRID clip scaled
 /// into 1080p): frames/s end to end and per stage (from the job's telemetry), the latent engine's default configuration
 /// (2 segments at once, 1 ORT thread each on 2 cores) against the alternative (1 segment, 2 ORT threads) and the
@@ -130,13 +130,10 @@ internal sealed class PipelineBench(string? repoRoot = null) : IBenchArea
         return run;
     }
 
-    /// <summary>Runs this program as a child (the same binary), polling its peak resident memory while it runs.</summary>
+    /// <summary>Runs swaptalk as a child process, polling its peak resident memory while it runs.</summary>
     private static async Task<(string Stdout, long PeakBytes)> RunSelfAsync(string[] args, CancellationToken cancellationToken)
     {
-        var self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot find this program's path to run dubs as child processes");
-        var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(self) == "dotnet") psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "swaptalk.dll"));
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        var psi = SwaptalkProcess.StartInfo(args);
         using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);

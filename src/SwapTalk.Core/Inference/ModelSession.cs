@@ -12,7 +12,7 @@ namespace SwapTalk.Core.Inference;
 /// dimensions before ORT sees them, so a mistake is reported with the model and tensor by name.
 /// Tensors are ORT values over the caller's memory, pinned for the call: never copied.
 /// </summary>
-public sealed class InferenceSession : IDisposable
+public sealed class ModelSession : IDisposable
 {
     private readonly Ort.InferenceSession _session;
     private readonly RunOptions _runOptions = new();
@@ -23,7 +23,7 @@ public sealed class InferenceSession : IDisposable
     private readonly IReadOnlyDictionary<string, string> _metadata;
     private bool _disposed;
 
-    private InferenceSession(string name, Ort.InferenceSession session, ExecutionProvider provider, string? fallbackReason)
+    private ModelSession(string name, Ort.InferenceSession session, ExecutionProvider provider, string? fallbackReason)
     {
         _session = session;
         Name = name;
@@ -54,7 +54,7 @@ public sealed class InferenceSession : IDisposable
     public TensorInfo Output(string name) => _outputIndex.TryGetValue(name, out var i) ? Outputs[i]
         : throw new TensorContractException(Name, name, $"the model has no output '{name}' (outputs: {string.Join(", ", Outputs.Select(t => t.Name))})");
 
-    internal static InferenceSession Create(OrtRuntime runtime, string name, SessionSettings settings, string? path, byte[]? bytes)
+    internal static ModelSession Create(OrtRuntime runtime, string name, SessionSettings settings, string? path, byte[]? bytes)
     {
         using var options = new SessionOptions
         {
@@ -98,7 +98,7 @@ public sealed class InferenceSession : IDisposable
         }
         try
         {
-            return new InferenceSession(name, session, provider, fallback);
+            return new ModelSession(name, session, provider, fallback);
         }
         catch
         {

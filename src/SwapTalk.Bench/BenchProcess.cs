@@ -1,7 +1,7 @@
 using System.Text;
 using SwapTalk.Core.Media;
 
-namespace SwapTalk.Cli.Bench;
+namespace SwapTalk.Bench;
 
 /// <summary>Runs a reference tool (python3 with OpenCV, apt-get, node) for a bench area through the project's one process runner.</summary>
 internal static class BenchProcess

@@ -1,0 +1,16 @@
+using FluentAssertions;
+using SwapTalk.Functions.Composition;
+
+namespace SwapTalk.Functions.Tests.Deployment;
+
+/// <summary>The Functions app, read from its compiled assembly: a host over Core and the shared Azure library, never over another host.</summary>
+public sealed class FunctionsLayeringTests
+{
+    [Fact]
+    public void The_functions_app_uses_core_and_the_azure_library_only()
+    {
+        var ours = typeof(FunctionsServices).Assembly.GetReferencedAssemblies().Select(a => a.Name!)
+            .Where(n => n.StartsWith("SwapTalk.", StringComparison.Ordinal) || n.StartsWith("swaptalk", StringComparison.Ordinal));
+        ours.Should().BeEquivalentTo(["SwapTalk.Core", "SwapTalk.Azure"]);
+    }
+}
