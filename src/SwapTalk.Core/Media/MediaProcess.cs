@@ -7,11 +7,12 @@ using System.Text;
 namespace SwapTalk.Core.Media;
 
 /// <summary>
-/// The project's one process runner: a running child process (ffmpeg/ffprobe for frame and PCM
+/// The pipeline's process runner: a running child process (ffmpeg/ffprobe for frame and PCM
 /// streaming and the packet scan; python3, node or ffmpeg as bench references; test tools) with an
 /// argument list only (no shell), stdin/stdout as pipes, stderr kept as a bounded tail for errors.
 /// Cancellation and disposal kill the process tree and wait for it to exit, so no process outlives
-/// the operation that started it. The non-streaming ffmpeg runs go through FFMpegCore instead.
+/// the operation that started it. The non-streaming ffmpeg runs go through FFMpegCore instead; the bench's
+/// swaptalk and Azurite children (src/SwapTalk.Bench) have runners of their own, as they stop with SIGTERM first.
 /// </summary>
 public sealed partial class MediaProcess : IAsyncDisposable
 {

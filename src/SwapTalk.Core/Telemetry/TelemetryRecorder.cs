@@ -33,8 +33,9 @@ public sealed record TelemetrySnapshot(IReadOnlyList<SpanRecord> Spans, IReadOnl
 
 /// <summary>
 /// Listens to the SwapTalk ActivitySource and Meter with the BCL's own listeners and keeps what it hears, so
-/// the CLI can print or save spans and metrics as JSON without the OpenTelemetry SDK's exporters (which do not
-/// restore here). Optionally keeps only one job's telemetry (by the swaptalk.job.id tag).
+/// the CLI can print or save spans and metrics as JSON. Not OpenTelemetry's in-memory exporter: that would put the
+/// OpenTelemetry SDK into the core for one CLI option (the hosts export through OpenTelemetry themselves), and its
+/// metric points would still need this aggregation. Optionally keeps only one job's telemetry (by the swaptalk.job.id tag).
 /// </summary>
 public sealed class TelemetryRecorder : IDisposable
 {

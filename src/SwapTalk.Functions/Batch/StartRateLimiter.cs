@@ -4,7 +4,8 @@ namespace SwapTalk.Functions.Batch;
 /// A token bucket for job starts: at most <c>startsPerMinute</c> per minute on average, bursts of up to
 /// <c>burst</c> at once. Each start schedules GPU work for minutes to hours; spreading a large batch keeps it from
 /// claiming every replica at once and from tripping scheduler or storage throttling. The clock is injectable so
-/// tests see exact timings without waiting.
+/// tests see exact timings without waiting. Not System.Threading.RateLimiting's TokenBucketRateLimiter: it refills
+/// in whole tokens per period on its own timer, with no TimeProvider, so it can neither refill continuously nor be tested on a fake clock.
 /// </summary>
 public sealed class StartRateLimiter
 {
