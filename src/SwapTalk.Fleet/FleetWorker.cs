@@ -22,6 +22,9 @@ public sealed class FleetWorker : IAsyncDisposable
 {
     private static readonly TimeSpan AbandonWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ReleaseWait = TimeSpan.FromSeconds(20);
+
+    /// <summary>What <see cref="StopAsync"/> may take beyond its grace period (abandoning, then releasing the task hub): a host's shutdown timeout adds it.</summary>
+    public static TimeSpan StopAllowance { get; } = AbandonWait + ReleaseWait + TimeSpan.FromSeconds(5);
     private readonly TaskHubWorker _worker;
     private readonly DrainingOrchestrationService _service;
     private readonly CancellationTokenSource _abandon = new();

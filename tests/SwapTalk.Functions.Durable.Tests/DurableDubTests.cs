@@ -3,8 +3,11 @@ using System.Diagnostics;
 using Microsoft.DurableTask;
 using Microsoft.DurableTask.Client;
 using Microsoft.DurableTask.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Activities;
+using SwapTalk.Core.Composition;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Inference;
@@ -165,6 +168,7 @@ public sealed class DurableDubTests : IClassFixture<DurableDubTests.Inputs>
     {
         private readonly TempDir _dir = new("swaptalk-durable-inputs");
         private readonly Lazy<Task> _ready;
+        private ServiceProvider? _provider;
         private PipelineServices? _services;
 
         public Inputs() => _ready = new(MakeAsync);
@@ -206,13 +210,19 @@ public sealed class DurableDubTests : IClassFixture<DurableDubTests.Inputs>
                     }
                 ImageFile.Write(FacelessPortrait, image);
             }
-            _services = new PipelineServices(new FileSystemBlobStore(_dir.File("unused-store")), media, OrtRuntime.Initialize(new OrtRuntimeOptions()),
-                options: new PipelineOptions { ScratchDirectory = _dir.File("scratch") });
+            // The composition root every host calls; each run below gets these services over its own store.
+            _provider = new ServiceCollection()
+                .AddSingleton<IBlobStore>(new FileSystemBlobStore(_dir.File("unused-store")))
+                .AddSingleton(media)
+                .AddSingleton(new SwapTalkHostSettings(null, new PipelineOptions { ScratchDirectory = _dir.File("scratch") }))
+                .AddSwapTalk(new ConfigurationBuilder().AddEnvironmentVariables().Build())
+                .BuildServiceProvider();
+            _services = _provider.GetRequiredService<PipelineServices>();
         }
 
         public void Dispose()
         {
-            _services?.Dispose();
+            _provider?.Dispose();
             _dir.Dispose();
         }
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Inference;
@@ -139,10 +138,7 @@ internal static class DubCommand
         if (problems.Count > 0) return Report(stderr, new BadInputException(problems));
 
         OrtRuntime runtime;
-        using var loggers = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o => { o.SingleLine = true; })
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
+        using var loggers = CliLogging.Create();
         try
         {
             runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Evaluation;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Jobs;
@@ -110,10 +109,7 @@ internal static class EvalCommand
                 return (Fail(stderr, $"models folder {modelsDir} does not exist (--models DIR or ${ModelCatalog.DirectoryVariable})"), null);
             var identityPath = EvaluationModels.ResolveIdentityModel(identityModel, modelsDir);
 
-            using var loggers = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(LogLevel.Warning)
-                .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
+            using var loggers = CliLogging.Create();
             var runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
             var catalog = new ModelCatalog(runtime, ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
             using var models = EvaluationModels.Open(catalog, identityPath);

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
@@ -114,10 +113,7 @@ internal static class InspectCommand
     private static OrtRuntime Runtime()
     {
         // Binding warnings (a CUDA fallback) reach stderr; ORT's load chatter (Peppa's ~150 warnings) does not.
-        var loggers = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o => o.SingleLine = true)
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
+        var loggers = CliLogging.Create();
         return OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
     }
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Models;
@@ -151,10 +150,7 @@ internal static class ModelsCommand
         try
         {
             // The binding's own warnings (e.g. a CUDA fallback) go to stderr; ORT's load chatter is tallied in the table.
-            var loggers = LoggerFactory.Create(b => b
-                .AddSimpleConsole(o => o.SingleLine = true)
-                .SetMinimumLevel(LogLevel.Warning)
-                .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
+            var loggers = CliLogging.Create();
             runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
             return true;
         }

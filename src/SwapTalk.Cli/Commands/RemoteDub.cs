@@ -1,6 +1,5 @@
 using System.Text.Json;
 using DurableTask.Core;
-using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Inference;
@@ -25,8 +24,7 @@ internal static class RemoteDub
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var problems = new JobValidator(JobLimits.Default).CheckRequest(request);
         if (problems.Count > 0) return DubCommand.ReportBadInput(stderr, new BadInputException(problems));
-        using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
+        using var loggers = CliLogging.Create();
         OrtRuntime runtime;
         try
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Composition;
@@ -67,46 +68,41 @@ internal static partial class WorkerCommand
     private static async Task<int> RunAsync(FleetOptions fleet, string modelsDir, int? threads, TimeSpan grace, TextWriter stderr, CancellationToken cancellationToken)
     {
         PipelineServices.ReturnLargeBlocksToTheSystem();
-        using var loggers = LoggerFactory.Create(b => b
-            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
-            .SetMinimumLevel(LogLevel.Warning)
-            .AddFilter("SwapTalk", LogLevel.Information)
-            .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error));
-        OrtRuntime runtime;
-        try
-        {
-            runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
-        }
-        catch (OrtLibraryException e)
-        {
-            stderr.WriteLine($"worker: {e.Message}");
-            return DubCommand.Failed;
-        }
         var scratch = Path.Combine(Path.GetTempPath(), $"swaptalk-worker-{Environment.ProcessId}");
-        var options = new PipelineOptions { SegmentParallelism = fleet.Slots, ScratchDirectory = Path.Combine(scratch, "pipeline") };
-        // The worker's name goes into the metadata of every segment it renders: the job report says who rendered what.
-        options = options with { IntraOpThreads = threads ?? Math.Max(1, Environment.ProcessorCount / fleet.Slots), WorkerName = fleet.WorkerName };
         try
         {
+            // The worker on the Generic Host: logging, options and the composition root set up once; SIGTERM or
+            // Ctrl-C stop the host, whose lifetime runs the drain (FleetWorkerService.StopAsync) within its shutdown timeout.
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
+            builder.Configuration.AddEnvironmentVariables();
+            builder.Logging.ClearProviders()
+                .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+                .SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("SwapTalk", LogLevel.Information)
+                .AddFilter("SwapTalk.Inference.OnnxRuntime", LogLevel.Error);
+            builder.Services.Configure<ConsoleLifetimeOptions>(o => o.SuppressStatusMessages = true);
+            builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = grace + FleetWorker.StopAllowance);
+            var options = new PipelineOptions { SegmentParallelism = fleet.Slots, ScratchDirectory = Path.Combine(scratch, "pipeline") };
+            // The worker's name goes into the metadata of every segment it renders: the job report says who rendered what.
+            options = options with { IntraOpThreads = threads ?? Math.Max(1, Environment.ProcessorCount / fleet.Slots), WorkerName = fleet.WorkerName };
             var store = await fleet.Storage.JobStoreAsync(fleet.TaskHub, Path.Combine(scratch, "blobs"), cancellationToken);
-            // The composition root every host calls: the same activities, built once, over this worker's store and models.
-            await using var provider = new ServiceCollection()
-                .AddSingleton(loggers)
-                .AddSingleton(runtime)
+            builder.Services
                 .AddSingleton(store)
                 .AddSingleton(new SwapTalkHostSettings(modelsDir, options))
-                .AddSwapTalk(new ConfigurationBuilder().AddEnvironmentVariables().Build())
-                .BuildServiceProvider();
-            await using var worker = await FleetWorker.StartAsync(fleet, provider.GetRequiredService<ActivityRegistry>(),
-                provider.GetRequiredService<OrchestratorCatalog>(), loggers);
+                .AddSwapTalk(builder.Configuration)
+                .AddHostedService(sp => new FleetWorkerService(fleet, sp.GetRequiredService<ActivityRegistry>(),
+                    sp.GetRequiredService<OrchestratorCatalog>(), sp.GetRequiredService<ILoggerFactory>(), grace));
+            using var host = builder.Build();
             try
             {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
+                host.Services.GetRequiredService<OrtRuntime>(); // ONNX Runtime's native library, checked before taking work
             }
-            catch (OperationCanceledException)
+            catch (OrtLibraryException e)
             {
+                stderr.WriteLine($"worker: {e.Message}");
+                return DubCommand.Failed;
             }
-            await worker.StopAsync(grace);
+            await host.RunAsync(cancellationToken);
             return DubCommand.Ok;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -116,6 +112,23 @@ internal static partial class WorkerCommand
         finally
         {
             try { Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    /// <summary>The fleet worker as the host's service: starts taking work with the host, drains when the host stops.</summary>
+    private sealed class FleetWorkerService(FleetOptions fleet, ActivityRegistry activities, OrchestratorCatalog orchestrators,
+        ILoggerFactory loggers, TimeSpan grace) : IHostedService
+    {
+        private FleetWorker? _worker;
+
+        public async Task StartAsync(CancellationToken cancellationToken) =>
+            _worker = await FleetWorker.StartAsync(fleet, activities, orchestrators, loggers);
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (_worker is null) return;
+            await _worker.StopAsync(grace);
+            await _worker.DisposeAsync();
         }
     }
 }
