@@ -59,7 +59,7 @@ public static class EvaluationImage
         {
             var v = truth.Video;
             Plot(canvas, new Rect(Margin + 40, y + Line, Width - 2 * Margin - 40, PlotHeight), frames.MouthOpening.Count, 0, 0.4,
-                [(truth.TruthOpening, Ink, "real speaker (truth)"), (frames.MouthOpening, Mouth, "this video"), (truth.OriginalOpening, Grid2, "original")],
+                [(truth.TruthCurves.Opening, Ink, "real speaker (truth)"), (truth.VideoCurves.Opening, Mouth, "this video"), (truth.OriginalCurves?.Opening, Grid2, "original")],
                 string.Format(Inv, "MOUTH OPENING (SHARE OF EYE DISTANCE) AGAINST THE REAL SPEAKER   R {0} (LAG {1:+0;-0;0}: {2})  VELOCITY R {3}  WIDTH R {4}  LMDDYN {5}  AMPLITUDE {6}",
                     F(v.OpeningAtLag0), v.OpeningBestLag, F(v.OpeningAtBestLag), F(v.OpeningVelocity), F(v.Width), F(v.LmdDyn, "0.000"), F(v.Amplitude)), [0.1, 0.2, 0.3]);
             y += PlotHeight + Line + Margin;

@@ -83,11 +83,21 @@ public sealed record TruthResult
     /// <summary>The original (the target video before the dub) against the truth; null without --original.</summary>
     public MouthAgreement? Original { get; init; }
 
-    /// <summary>The truth's opening per frame (share of its eye distance), index = frame.</summary>
-    public required IReadOnlyList<double?> TruthOpening { get; init; }
+    /// <summary>The truth's mouth per frame, index = frame.</summary>
+    public required MouthCurves TruthCurves { get; init; }
 
-    /// <summary>The original's opening per output frame, where one was given.</summary>
-    public IReadOnlyList<double?>? OriginalOpening { get; init; }
+    /// <summary>The evaluated video's mouth per frame.</summary>
+    public required MouthCurves VideoCurves { get; init; }
+
+    /// <summary>The original's mouth per output frame, where one was given.</summary>
+    public MouthCurves? OriginalCurves { get; init; }
+}
+
+/// <summary>A clip's mouth per frame (null: no face in that frame): opening, width and rounding as <see cref="MouthFrame"/> defines them.</summary>
+public sealed record MouthCurves(IReadOnlyList<double?> Opening, IReadOnlyList<double?> Width, IReadOnlyList<double?> Rounding)
+{
+    public static MouthCurves Of(IReadOnlyList<MouthFrame?> mouths) =>
+        new([.. mouths.Select(m => m?.Opening)], [.. mouths.Select(m => m?.Width)], [.. mouths.Select(m => m?.Rounding)]);
 }
 
 /// <summary>Mouth agreement with a real speaker from landmarks per frame (see <see cref="MouthAgreement"/>).</summary>

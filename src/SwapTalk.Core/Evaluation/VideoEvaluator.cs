@@ -284,13 +284,15 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
             throw new BadInputException("truth", $"--truth '{path}': no face found in any of its {points.Count} frames; it cannot show how the speech looks");
         var truth = TruthLipSync.Mouths(points);
         var originalMouths = original is null ? null : TruthLipSync.Mouths(original);
+        var videoMouths = TruthLipSync.Mouths(video);
         return new TruthResult
         {
             Truth = path,
-            Video = TruthLipSync.Compare(TruthLipSync.Mouths(video), truth),
+            Video = TruthLipSync.Compare(videoMouths, truth),
             Original = originalMouths is null ? null : TruthLipSync.Compare(originalMouths, truth),
-            TruthOpening = [.. truth.Select(m => m?.Opening)],
-            OriginalOpening = originalMouths is null ? null : [.. originalMouths.Select(m => m?.Opening)],
+            TruthCurves = MouthCurves.Of(truth),
+            VideoCurves = MouthCurves.Of(videoMouths),
+            OriginalCurves = originalMouths is null ? null : MouthCurves.Of(originalMouths),
         };
     }
 

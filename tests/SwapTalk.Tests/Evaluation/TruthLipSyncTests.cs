@@ -47,8 +47,9 @@ public sealed class TruthLipSyncTests
         // The original (another speaker's sentence) is the floor: far from it.
         t.Original!.OpeningAtLag0.Should().BeLessThan(0.6);
         t.Original.LmdDyn.Should().BeGreaterThan(0.01);
-        t.TruthOpening.Should().HaveCount(75);
-        t.OriginalOpening.Should().HaveCount(75);
+        t.TruthCurves.Opening.Should().HaveCount(75);
+        t.OriginalCurves!.Width.Should().HaveCount(75);
+        t.VideoCurves.Rounding.Should().Equal(t.TruthCurves.Rounding);
     }
 
     [Fact]
