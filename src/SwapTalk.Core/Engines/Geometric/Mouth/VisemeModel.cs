@@ -94,13 +94,14 @@ public sealed class VisemeModel
     /// </summary>
     public float[] Distances(ReadOnlySpan<float> emphasised, long samplesStart, int hop, long firstRow, int rows)
     {
-        using var frames = new Mat(rows, FrameSamples, MatType.CV_32FC1, Scalar.All(0));
+        var windowed = new float[rows * FrameSamples];
         for (var r = 0; r < rows; r++)
         {
             var start = (firstRow + r) * hop + hop / 2 - FrameSamples / 2 - samplesStart;
             for (var i = (int)Math.Max(0, -start); i < FrameSamples && start + i < emphasised.Length; i++)
-                frames.Set(r, i, emphasised[(int)(start + i)] * Hamming[i]);
+                windowed[r * FrameSamples + i] = emphasised[(int)(start + i)] * Hamming[i];
         }
+        using var frames = Mat.FromPixelData(rows, FrameSamples, MatType.CV_32FC1, windowed);
         using var spectrum = new Mat();
         Cv2.Dft(frames, spectrum, DftFlags.Rows | DftFlags.ComplexOutput);
         spectrum.GetArray(out Vec2f[] bins);
