@@ -97,7 +97,7 @@ public static class EvaluationImage
             $"IDENTITY: CONSISTENCY {F(id.Consistency)} (MIN {F(id.Min)})   TO ORIGINAL {F(id.ToOriginal)}   CLOSER TO PORTRAIT {Pct(id.CloserToPortrait)}   ID RETRIEVE {Pct(id.IdRetrieve)}",
         };
         if (r.LipSync is { } ls)
-            lines.Add(string.Format(Inv, "MOUTH VS LOUDNESS (TIMING CHECK, HIGH BY CONSTRUCTION FOR A LOUDNESS-DRIVEN MOUTH): R AT LAG 0 {0} (DETRENDED {1})   BEST LAG {2:+0;-0;0} FRAMES (DETRENDED R {3}; + = AUDIO LATE)   LMD {4}",
+            lines.Add(string.Format(Inv, "MOUTH VS LOUDNESS (TIMING CHECK, HIGH BY CONSTRUCTION): R AT LAG 0 {0} (DETRENDED {1})   BEST LAG {2:+0;-0;0} FRAMES (DETRENDED R {3}; + = AUDIO LATE)   LMD {4}",
                 F(ls.CorrelationAtLag0), F(ls.Detrended.AtLag0), ls.BestLag, F(ls.Detrended.AtBestLag), F(ls.Lmd)));
         if (r.Truth is { } t)
             lines.Add(string.Format(Inv, "AGAINST THE REAL SPEAKER (VIDEO / ORIGINAL = FLOOR): OPENING R {0} / {1}   BEST LAG {2:+0;-0;0} / {3:+0;-0;0}   VELOCITY R {4} / {5}",
