@@ -156,10 +156,14 @@ public sealed class MouthDriveStage(MediaTools tools, AudioWindow window, Viseme
     /// frame's midpoint) and its two neighbours each side, weighted 1-2-3-2-1 (the mouth moves smoothly, not per 20 ms),
     /// gated below 0.12 (a quiet mouth is closed), and eased so that loud speech opens fully.
     /// </summary>
-    public static float Opening(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame)
+    public static float Opening(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame) =>
+        Opening(audio, window, frameRate, outputFrame, 0);
+
+    /// <summary>As <see cref="Opening(SegmentAudio, AudioWindow, Rational, int)"/>, centred <paramref name="offset"/> rows from the frame's own feature.</summary>
+    public static float Opening(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame, int offset)
     {
         var duration = frameRate.Inverse().Value;
-        var own = window.OwnFeature(frameRate.FrameSeconds(outputFrame), duration);
+        var own = window.OwnFeature(frameRate.FrameSeconds(outputFrame), duration) + offset;
         ReadOnlySpan<float> weights = [1, 2, 3, 2, 1];
         float sum = 0;
         for (var k = -2; k <= 2; k++)
