@@ -29,16 +29,15 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// the eye distance) for cross-driven dubs; null keeps the target's own mouth motion (self-driven).
     /// </summary>
     public void Render(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, float? opening) =>
-        Render(frame, landmarks, opening is { } o ? new Mouth.MouthPose(o, 0) : null);
+        RenderPose(frame, landmarks, opening is { } o ? new Mouth.MouthPose(o, 0) : null);
 
     /// <summary>How speech looks on this target (the mouth drive's viseme map and range of motion).</summary>
     public Mouth.MouthStyle Style { get; } = Mouth.MouthStyles.For(source);
 
-    /// <summary>
-    /// Swaps the face of <paramref name="frame"/> (BGR). <paramref name="pose"/>: the wanted mouth (cross-driven);
-    /// null keeps the target's own mouth motion (self-driven).
-    /// </summary>
-    public void Render(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, Mouth.MouthPose? pose)
+    /// <summary>Swaps the face of <paramref name="frame"/> (BGR) with the mouth at <paramref name="pose"/> (<see cref="Mouth.MouthPoses"/>).</summary>
+    public void Render(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, Mouth.MouthPose pose) => RenderPose(frame, landmarks, pose);
+
+    private void RenderPose(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, Mouth.MouthPose? pose)
     {
         var opening = pose?.Opening;
         if (frame.Order != ColorOrder.Bgr) throw new ArgumentException("the geometric renderer works on BGR frames", nameof(frame));
