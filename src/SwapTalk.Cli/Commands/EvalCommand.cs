@@ -23,6 +23,7 @@ internal static class EvalCommand
     public const int Ok = 0;
     public const int Failed = 1;
     public const int BadInput = 2;
+    public const int Cancelled = 3;
 
     /// <summary>The JSON the command prints; +-infinity (a PSNR of identical frames) is written as "Infinity".</summary>
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -147,7 +148,7 @@ internal static class EvalCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             stderr.WriteLine("eval: cancelled");
-            return (Failed, null);
+            return (Cancelled, null);
         }
         catch (Exception e) when (e is MediaException or IOException or UnauthorizedAccessException or InvalidDataException or OrtException or ArgumentException or OpenCvSharp.OpenCVException)
         {

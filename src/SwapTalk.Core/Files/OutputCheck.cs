@@ -39,13 +39,17 @@ public static class OutputCheck
             var folder = Path.GetDirectoryName(full);
             if (folder is not null && CheckFolderWritable(folder, mayCreate: false) is { } folderProblem)
                 errors.Add(new(output.Flag, $"cannot write '{path}': {folderProblem}"));
+            var isInput = false;
             foreach (var input in inputList)
                 if (FileIdentity.Same(full, input.Path))
+                {
                     errors.Add(new(output.Flag, $"'{path}' is the same file as {input.Flag} '{input.Path}'; writing it would destroy that input"));
+                    isInput = true;
+                }
             foreach (var earlier in seen)
                 if (FileIdentity.Same(full, earlier.Path))
                     errors.Add(new(output.Flag, $"'{path}' is also the {earlier.Flag} file; give them different names"));
-            if (File.Exists(full) && !force && !(isOwnEarlierOutput?.Invoke(full) ?? false))
+            if (!isInput && File.Exists(full) && !force && !(isOwnEarlierOutput?.Invoke(full) ?? false))
                 errors.Add(new(output.Flag, $"'{path}' already exists; give --force to replace it"));
             seen.Add(output);
         }
