@@ -310,7 +310,7 @@ internal static class DubCommand
         catch (BadInputException e)
         {
             problems.AddRange(e.Errors);
-            inspector = new RememberingInspector(PipelineActivities.Inspector(services));
+            inspector = new RememberingInspector(new WithoutDetector(PipelineActivities.Inspector(services), e));
         }
         var validation = await new JobValidator(limits, inspector).ValidateAsync(checkedRequest, cancellationToken);
         problems.AddRange(validation.Errors);
@@ -486,6 +486,17 @@ internal static class DubCommand
 
         public async Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken) =>
             (AudioFacts?)await _seen.GetOrAdd($"a|{path}", async _ => await inner.ProbeAudioAsync(path, cancellationToken));
+    }
+
+    /// <summary>Probes the video and audio when the models folder has no usable face detector; the portrait check reports that problem (once: the same error).</summary>
+    private sealed class WithoutDetector(IJobInputInspector inner, BadInputException problem) : IJobInputInspector
+    {
+        public Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken) =>
+            Task.FromException<PortraitFacts>(new BadInputException(problem.Errors));
+
+        public Task<VideoFacts?> ProbeVideoAsync(string path, CancellationToken cancellationToken) => inner.ProbeVideoAsync(path, cancellationToken);
+
+        public Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken) => inner.ProbeAudioAsync(path, cancellationToken);
     }
 
     /// <summary>
