@@ -318,6 +318,8 @@ internal static class DubCommand
 
         var progress = new DubProgress(progressOut, interactive: !settings.Json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);
         AnnounceLength(progressOut, request, validation);
+        if (validation.Portrait is { QuarterTurns: not 0 and var quarterTurns })
+            progressOut.WriteLine($"dub: {Core.Vision.Detection.PortraitOrientation.Describe(quarterTurns)}");
         var registry = PipelineActivities.Register(new ActivityRegistry(), services);
         var tracker = new JobProgressTracker(progress.Update);
         var events = new Progress(e =>
@@ -360,6 +362,8 @@ internal static class DubCommand
         own.Record(outputPath);
         var finished = result with { OutputPath = outputPath };
         var notes = await OutputNotesAsync(services, outputPath, report, settings.AllowNoFace, request);
+        if (validation.Portrait is { QuarterTurns: not 0 and var turns })
+            notes.Add(new("portraitQuarterTurns", Core.Vision.Detection.PortraitOrientation.Describe(turns), turns));
         if (notes.Count > 0) await AddToReportAsync(store, result.Result.ReportBlob, notes);
         if (recorder is not null)
         {

@@ -84,7 +84,7 @@ internal static class EvalCommand
                 else
                     problems.AddRange(Core.Files.OutputCheck.Check(
                         Inputs(request, parse.GetValue(identity)).Select(i => new Core.Files.UserInput(i.Flag, i.Path)),
-                        [new Core.Files.UserOutput("--out (the evaluation image)", imagePath, [".png"])], parse.GetValue(force)));
+                        [new Core.Files.UserOutput("--out (the evaluation image)", imagePath, [".png"], CreatesFolder: true)], parse.GetValue(force)));
                 if (problems.Count > 0) return fail.BadInput(problems);
                 Core.Files.AtomicFile.RemoveLeftovers(imagePath);
                 return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json), stdout, stderr, ct);

@@ -6,7 +6,8 @@ namespace SwapTalk.Core.Files;
 public sealed record UserInput(string Flag, string Path);
 
 /// <summary>A file the command will write: the flag that names it (or chose its default), the path, the extensions its writer supports.</summary>
-public sealed record UserOutput(string Flag, string Path, IReadOnlyList<string> Extensions);
+/// <param name="CreatesFolder">The writer creates a missing folder (a folder option such as eval's --out), so only the nearest existing one must be writable.</param>
+public sealed record UserOutput(string Flag, string Path, IReadOnlyList<string> Extensions, bool CreatesFolder = false);
 
 /// <summary>
 /// Every output location checked before any work, every problem at once and in the user's flag names: a file is
@@ -37,7 +38,7 @@ public static class OutputCheck
             if (output.Extensions.Count > 0 && !output.Extensions.Contains(extension))
                 errors.Add(new(output.Flag, $"'{path}' must end in {Describe(output.Extensions)} (the formats {output.Flag} can write)"));
             var folder = Path.GetDirectoryName(full);
-            if (folder is not null && CheckFolderWritable(folder, mayCreate: false) is { } folderProblem)
+            if (folder is not null && CheckFolderWritable(folder, mayCreate: output.CreatesFolder) is { } folderProblem)
                 errors.Add(new(output.Flag, $"cannot write '{path}': {folderProblem}"));
             var isInput = false;
             foreach (var input in inputList)

@@ -137,6 +137,28 @@ public sealed class HostileInputTests
         ["portrait alpha"] = Valid(async d => await d.Args("--face", await Make(d, "alpha.png", "-i", d.Face, "-pix_fmt", "rgba"))),
         ["portrait JPEG"] = Valid(async d => await d.Args("--face", await Make(d, "face.jpg", "-i", d.Face))),
         ["portrait two faces"] = Valid(async d => await d.Args("--face", await Make(d, "two.png", "-i", d.Face, "-i", d.Face, "-filter_complex", "hstack"))),
+        ["portrait upside down"] = Valid(async d => await d.Args("--face", await Make(d, "down.png", "-i", d.Face, "-vf", "transpose=1,transpose=1"))),
+        ["portrait turned 90"] = Valid(async d => await d.Args("--face", await Make(d, "side.png", "-i", d.Face, "-vf", "transpose=1"))),
+        ["portrait EXIF-rotated"] = Valid(async d =>
+        {
+            // A JPEG whose pixels lie on their side with EXIF orientation 6 ("turn 90 degrees clockwise to view").
+            var side = await Make(d, "side.jpg", "-i", d.Face, "-vf", "transpose=2");
+            var bytes = File.ReadAllBytes(side);
+            byte[] app1 = [0xFF, 0xE1, 0x00, 0x22, (byte)'E', (byte)'x', (byte)'i', (byte)'f', 0, 0,
+                (byte)'M', (byte)'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+            return await d.Args("--face", Write(d, "exif.jpg", [.. bytes[..2], .. app1, .. bytes[2..]]));
+        }),
+        ["portrait GIF"] = new(async d => await d.Args("--face", await Make(d, "face.gif", "-i", d.Face)), 2, "--face", "face.gif"),
+        ["portrait CMYK JPEG"] = Valid(async d =>
+        {
+            var path = d.File("cmyk.jpg");
+            using var rgb = OpenCvSharp.Cv2.ImRead(d.Face);
+            // OpenCV writes 4-channel JPEGs as Adobe CMYK.
+            using var cmyk = new OpenCvSharp.Mat();
+            OpenCvSharp.Cv2.CvtColor(rgb, cmyk, OpenCvSharp.ColorConversionCodes.BGR2BGRA);
+            OpenCvSharp.Cv2.ImWrite(path, cmyk);
+            return await d.Args("--face", path);
+        }),
         ["portrait hostile name"] = Valid(async d =>
         {
             var name = d.File("-x; rm -rf $(echo) 'q\" & `a`.png");

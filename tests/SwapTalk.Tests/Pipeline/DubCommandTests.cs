@@ -98,7 +98,8 @@ public sealed class DubCommandTests
         await watcher;
         code.Should().Be(3, stderr);
         stderr.Should().Contain("cancelled").And.Contain("run the same command again to resume");
-        stdout.Should().BeEmpty();
+        using (var cancelled = JsonDocument.Parse(stdout)) // --json: one object on a stop too
+            cancelled.RootElement.GetProperty("exitCode").GetInt32().Should().Be(3);
 
         var (again, json, err) = await Run(Ct, args);
         again.Should().Be(0, err);
