@@ -122,3 +122,76 @@ public sealed class FileSafetyTests
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
     private static extern int link(string existing, string created);
 }
+
+/// <summary>Read-only folders (a read-only tmpfs: root-only, like the full-disk case) are found before any work.</summary>
+public sealed class ReadOnlyFolderTests
+{
+    [Fact]
+    public async Task A_read_only_out_folder_or_work_folder_is_refused_up_front_naming_it()
+    {
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
+        {
+            var why = "mounting a read-only tmpfs needs root";
+            if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail(why);
+            Assert.Skip(why);
+        }
+        using var dir = new TempDir("swaptalk-readonly");
+        var locked = Directory.CreateDirectory(Path.Combine(dir.Path, "locked")).FullName;
+        await Sh("mount", "-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", locked);
+        try
+        {
+            var models = await SwapTalk.Tests.Pipeline.PipelineData.ModelsAsync();
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var code = await SwapTalk.Cli.Program.InvokeAsync(
+                ["dub", "--face", SwapTalk.Tests.Pipeline.PipelineData.Portrait, "--video", await SwapTalk.Tests.Pipeline.PipelineData.ShortClipAsync(),
+                 "--models", models, "--out", Path.Combine(locked, "out.mp4"), "--work", Path.Combine(locked, "work"), "--telemetry", Path.Combine(locked, "t.json")],
+                new System.CommandLine.InvocationConfiguration { Output = stdout, Error = stderr }, TestContext.Current.CancellationToken);
+            code.Should().Be(2, stderr.ToString());
+            stderr.ToString().Should().Contain("--out").And.Contain("--work").And.Contain("--telemetry").And.Contain($"'{locked}' is not writable (read-only file system)")
+                .And.NotContain("   at ");
+        }
+        finally
+        {
+            await Sh("umount", "-l", locked);
+        }
+    }
+
+    [Fact]
+    public void An_unexpected_failure_is_one_line_with_a_log_file_holding_the_stack_trace()
+    {
+        using var dir = new TempDir("swaptalk-log");
+        var stderr = new StringWriter();
+        var stdout = new StringWriter();
+        Environment.SetEnvironmentVariable("SWAPTALK_LOG_DIR", dir.Path);
+        int code;
+        try
+        {
+            Exception thrown;
+            try { throw new InvalidOperationException("the frame queue broke\nsecond line"); }
+            catch (InvalidOperationException e) { thrown = e; }
+            code = new SwapTalk.Cli.Commands.CommandFailures("dub", stdout, stderr, json: true).Unexpected(thrown, "the dub");
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SWAPTALK_LOG_DIR", null);
+        }
+        code.Should().Be(1);
+        var line = stderr.ToString().TrimEnd();
+        line.Should().NotContain("\n").And.Contain("the dub failed unexpectedly: InvalidOperationException: the frame queue broke").And.Contain(dir.Path);
+        var log = Directory.EnumerateFiles(dir.Path).Should().ContainSingle().Subject;
+        File.ReadAllText(log).Should().Contain("   at ").And.Contain("second line");
+        using var json = System.Text.Json.JsonDocument.Parse(stdout.ToString());
+        json.RootElement.GetProperty("log").GetString().Should().Be(log);
+    }
+
+    private static async Task Sh(string file, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var err = await p.StandardError.ReadToEndAsync();
+        await p.WaitForExitAsync();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {err}");
+    }
+}
