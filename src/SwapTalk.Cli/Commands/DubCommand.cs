@@ -421,7 +421,7 @@ internal static class DubCommand
     }
 
     /// <summary>Before rendering: how long the output will be, with a warning when it dwarfs the video (a long audio).</summary>
-    private static void AnnounceLength(TextWriter writer, JobRequest request, JobValidationResult validation)
+    internal static void AnnounceLength(TextWriter writer, JobRequest request, JobValidationResult validation)
     {
         if (validation.Video is not { FrameCount: > 0 } video || !video.FrameRate.IsValid) return;
         var frames = JobPlanner.OutputFrameCount(video, validation.Audio?.DurationSeconds, request.Options.LengthPolicy);

@@ -195,3 +195,23 @@ public sealed class ReadOnlyFolderTests
         if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {err}");
     }
 }
+
+/// <summary>Before rendering, the output's length is said, with a warning when a long audio makes it dwarf the video.</summary>
+public sealed class OutputLengthTests
+{
+    [Theory]
+    [InlineData(600.0, 15000, true)]
+    [InlineData(3.0, 75, false)]
+    public void The_output_length_is_announced_and_a_tenfold_one_is_warned_about(double audioSeconds, int frames, bool warned)
+    {
+        var request = new SwapTalk.Core.Jobs.JobRequest { Portrait = "/p.png", Video = "/v.mp4", Audio = "/long.wav", Models = "/m" };
+        var validation = new SwapTalk.Core.Jobs.JobValidationResult([], null,
+            new SwapTalk.Core.Jobs.VideoFacts(25, new SwapTalk.Core.Media.Rational(25, 1), 360, 288, 1.0, true, 1.0),
+            new SwapTalk.Core.Jobs.AudioFacts(audioSeconds, 16000, 1));
+        var writer = new StringWriter();
+        SwapTalk.Cli.Commands.DubCommand.AnnounceLength(writer, request, validation);
+        writer.ToString().Should().Contain($"the output will have {frames} frames").And.Contain("the video has 25");
+        if (warned) writer.ToString().Should().Contain("warning: the output will be 600 times as long as the video").And.Contain("/long.wav").And.Contain("--policy trim");
+        else writer.ToString().Should().NotContain("warning");
+    }
+}

@@ -323,6 +323,37 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task A_signal_during_the_evaluation_after_the_dub_exits_3()
+    {
+        var (face, video, audio) = await Base.Value;
+        using var temp = new TempDir("swaptalk-hostile");
+        var d = new CaseDir(temp.Path);
+        File.Copy(face, d.Face);
+        File.Copy(video, d.Video);
+        File.Copy(audio, d.Audio);
+        var args = await d.Args("--eval", "--identity-model", SharedData.Model("eval/mobilefacenet.onnx"));
+
+        // Stop the moment the dub's output is in place: the preview and the evaluation are still to come.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var watcher = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (File.Exists(d.Out)) stop.Cancel();
+                await Task.Delay(10, CancellationToken.None);
+            }
+        }, CancellationToken.None);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var code = await Program.InvokeAsync(args, new InvocationConfiguration { Output = stdout, Error = stderr }, stop.Token);
+        await watcher;
+        code.Should().Be(3, stderr.ToString());
+        stderr.ToString().Should().Contain("cancelled").And.NotContain("   at ");
+        File.Exists(d.File("out.eval.png")).Should().BeFalse("the evaluation image is never half-written");
+        NoProcessMentions(d.Path);
+    }
+
+    [Fact]
     public async Task A_full_work_folder_says_so_at_once_and_is_not_retried()
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
