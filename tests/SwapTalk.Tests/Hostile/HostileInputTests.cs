@@ -310,7 +310,8 @@ public sealed class HostileInputTests
         var d = new CaseDir(temp.Path);
         File.Copy(face, d.Face);
         File.Copy(audio, d.Audio);
-        await Ffmpeg("-f", "lavfi", "-i", "testsrc=s=180x144:r=25:d=0.4", "-c:v", "ffv1", d.Video);
+        // Odd-sized as well: the H.264 file gains a column and a row, and the summary and report say so.
+        await Ffmpeg("-f", "lavfi", "-i", "testsrc=s=181x145:r=25:d=0.4", "-c:v", "ffv1", d.Video);
         var (code, _, stderr) = await Run(await d.Args());
         code.Should().Be(2, stderr);
         stderr.Should().Contain("no face in any of the 10 frames of").And.Contain("clip.mkv").And.Contain("--allow-no-face");
@@ -318,8 +319,14 @@ public sealed class HostileInputTests
 
         (code, var stdout, stderr) = await Run(await d.Args("--allow-no-face", "--no-preview"));
         code.Should().Be(0, stderr);
-        stdout.Should().Contain("passed through unchanged");
+        stdout.Should().Contain("passed through unchanged").And.Contain("the file is 182x146, the video 181x145");
         File.Exists(d.Out).Should().BeTrue();
+        var written = (await Engine.ProbeAsync(d.Out, Ct)).RequireVideo();
+        (written.Width, written.Height).Should().Be((182, 146));
+        var reportPath = Directory.EnumerateFiles(d.Work, "report.json", SearchOption.AllDirectories).Single();
+        using var report = JsonDocument.Parse(File.ReadAllText(reportPath));
+        report.RootElement.GetProperty("outputSize").GetProperty("width").GetInt32().Should().Be(182);
+        report.RootElement.GetProperty("notes").EnumerateArray().Select(n => n.GetString()).Should().Contain(n => n!.Contains("passed through unchanged"));
     }
 
     [Fact]
