@@ -361,6 +361,54 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task After_kill_9_the_next_run_removes_what_the_dead_process_left()
+    {
+        using var temp = new TempDir("swaptalk-hostile");
+        var d = new CaseDir(temp.Path);
+        File.Copy((await Base.Value).Face, d.Face);
+        var args = await d.Args("--video", await GapClipAsync(), "--audio", await SilenceAsync(2), "--segment-frames", "5", "--parallel", "1", "--lossless", "--out", d.File("out.mkv"));
+        var psi = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(System.IO.Path.Combine(AppContext.BaseDirectory, "swaptalk.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using (var process = System.Diagnostics.Process.Start(psi)!)
+        {
+            var stderr = process.StandardError.ReadToEndAsync(Ct);
+            _ = process.StandardOutput.ReadToEndAsync(Ct);
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            // Kill it while it writes its second segment: the store's .tmp then holds a half-written file.
+            while (!(Directory.Exists(d.Work) && Directory.EnumerateFiles(d.Work, "*.mkv", SearchOption.AllDirectories).Count(f => f.Contains("segments")) >= 1
+                     && Directory.EnumerateFiles(System.IO.Path.Combine(d.Work, ".tmp")).Any()))
+            {
+                if (process.HasExited) Assert.Fail($"swaptalk exited {process.ExitCode} before a segment was under way: {await stderr}");
+                DateTime.UtcNow.Should().BeBefore(deadline);
+                await Task.Delay(5, Ct);
+            }
+            process.Kill(entireProcessTree: false); // SIGKILL: no clean-up of its own
+            await process.WaitForExitAsync(Ct);
+        }
+        await UntilNoProcessMentions(d.Work);
+        var left = Directory.EnumerateFiles(System.IO.Path.Combine(d.Work, ".tmp")).Concat(
+            Directory.Exists(System.IO.Path.Combine(d.Work, ".scratch")) ? Directory.EnumerateFiles(System.IO.Path.Combine(d.Work, ".scratch"), "*", SearchOption.AllDirectories) : []).ToList();
+        left.Should().NotBeEmpty("the killed process left a half-written file");
+
+        // The same command again (refused here for a deliberate --crf 99, after taking the folder): the leftovers go.
+        var (code, _, err) = await Run([.. args, "--crf", "99"]);
+        code.Should().Be(2, err);
+        err.Should().Contain("--crf 99");
+        left.Where(File.Exists).Should().BeEmpty("what the dead process left is removed");
+    }
+
+    private static async Task UntilNoProcessMentions(string dir)
+    {
+        for (var i = 0; i < 200; i++)
+        {
+            try { NoProcessMentions(dir); return; }
+            catch (Exception e) when (e.GetType().Name.Contains("Assertion", StringComparison.Ordinal)) { await Task.Delay(50, Ct); }
+        }
+        NoProcessMentions(dir);
+    }
+
+    [Fact]
     public async Task A_full_work_folder_says_so_at_once_and_is_not_retried()
     {
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
