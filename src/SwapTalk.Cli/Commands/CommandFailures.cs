@@ -60,6 +60,15 @@ internal sealed class CommandFailures(string command, TextWriter stdout, TextWri
         return 3;
     }
 
+    /// <summary>Command-line errors (unknown option, missing value) under --json: each on stderr, one object on stdout; exit 2.</summary>
+    public static int Usage(string command, IEnumerable<string> errors, TextWriter stdout, TextWriter stderr)
+    {
+        var problems = errors.Select(e => new Problem("usage", e)).ToList();
+        foreach (var p in problems) stderr.WriteLine($"{command}: {p.Message}");
+        stdout.WriteLine(JsonSerializer.Serialize(new FailureJson(false, 2, "usage", problems, null), Json));
+        return 2;
+    }
+
     private static string Render(Problem p) =>
         p.Input.StartsWith("--", StringComparison.Ordinal) && char.IsAsciiDigit(p.Message.FirstOrDefault()) || p.Message.StartsWith('-')
             ? $"{p.Input} {p.Message}"

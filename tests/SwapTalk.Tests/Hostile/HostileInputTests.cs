@@ -300,6 +300,13 @@ public sealed class HostileInputTests
         json.RootElement.GetProperty("exitCode").GetInt32().Should().Be(2);
         var problems = json.RootElement.GetProperty("problems").EnumerateArray().Select(p => p.GetProperty("input").GetString()).ToList();
         problems.Should().Contain(["--crf", "--face"]);
+
+        // A usage error (an unknown option) too: one object, no help text on stdout.
+        (code, stdout, var stderr) = await Run(await d.Args("--json", "--bogus"));
+        code.Should().Be(2);
+        using var usage = JsonDocument.Parse(stdout);
+        usage.RootElement.GetProperty("error").GetString().Should().Be("usage");
+        stderr.Should().Contain("--bogus");
     }
 
     [Fact]
