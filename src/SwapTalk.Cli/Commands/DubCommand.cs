@@ -206,8 +206,9 @@ internal static class DubCommand
                 : settings.WorkDirectory;
             return fail.Failed(Failed, Core.Files.EnvironmentFailures.Sentence(kind, folder, EstimateWorkBytes(request, settings)), "environment");
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
+            // Anything else, an OperationCanceledException not asked for by the user included.
             return fail.Unexpected(e, "the dub");
         }
     }

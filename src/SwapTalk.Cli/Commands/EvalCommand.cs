@@ -89,7 +89,11 @@ internal static class EvalCommand
                 Core.Files.AtomicFile.RemoveLeftovers(imagePath);
                 return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json), stdout, stderr, ct);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return fail.Cancelled("cancelled");
+            }
+            catch (Exception e)
             {
                 return fail.Unexpected(e, "the evaluation");
             }

@@ -337,6 +337,36 @@ public sealed class HostileInputTests
     }
 
     [Fact]
+    public async Task The_same_command_again_replaces_its_own_outputs_but_an_edited_or_foreign_file_needs_force()
+    {
+        var (face, video, audio) = await Base.Value;
+        using var temp = new TempDir("swaptalk-hostile");
+        var d = new CaseDir(temp.Path);
+        File.Copy(face, d.Face);
+        File.Copy(video, d.Video);
+        File.Copy(audio, d.Audio);
+        var args = await d.Args("--telemetry", d.File("t.json"));
+        var (code, _, stderr) = await Run(args);
+        code.Should().Be(0, stderr);
+
+        (code, var stdout, stderr) = await Run(args);
+        code.Should().Be(0, "a re-run resumes and re-exports its own outputs: " + stderr);
+        stdout.Should().Contain("1 reused");
+
+        File.AppendAllText(d.File("out.preview.png"), "edited by hand");
+        var edited = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(d.File("out.preview.png"))));
+        (code, _, stderr) = await Run(args);
+        code.Should().Be(2);
+        stderr.Should().Contain("--preview (default name)").And.Contain("out.preview.png").And.Contain("already exists; give --force");
+        Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(d.File("out.preview.png")))).Should().Be(edited);
+
+        (code, _, stderr) = await Run([.. args, "--force"]);
+        code.Should().Be(0, stderr);
+        Directory.EnumerateFiles(d.Path).Select(System.IO.Path.GetFileName).Should().BeEquivalentTo(
+            ["face.png", "clip.mkv", "speech.wav", "out.mp4", "out.preview.png", "t.json"], "nothing temporary is left beside the outputs");
+    }
+
+    [Fact]
     public async Task A_signal_during_the_evaluation_after_the_dub_exits_3()
     {
         var (face, video, audio) = await Base.Value;
