@@ -144,35 +144,18 @@ internal static class DubCommand
     internal static string PreviewPathFor(string output) =>
         Path.Combine(Path.GetDirectoryName(output) ?? ".", Path.GetFileNameWithoutExtension(output) + ".preview.png");
 
-    /// <summary>The CLI's flag for a validation error's input (the job API's names: "portrait", "options.quality.crf").</summary>
-    internal static string FlagOf(string input) => input switch
-    {
-        "portrait" => "--face",
-        "video" => "--video",
-        "audio" => "--audio",
-        "models" => "--models",
-        "output" => "--out",
-        "options.segmentFrames" => "--segment-frames",
-        "options.lengthPolicy" => "--policy",
-        "options.engine" => "--engine",
-        "options.faceSelection" => "--face-selection",
-        "options.quality.crf" => "--crf",
-        "options.quality.preset" => "--preset",
-        _ => input,
-    };
-
     internal static async Task<int> RunAsync(JobRequest request, DubSettings settings, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var fail = new CommandFailures("dub", stdout, stderr, settings.Json);
         string? jobId = null;
-        string UserWords(string message) => jobId is null ? message : InUserWords(message, request, settings.WorkDirectory, jobId);
+        string UserWords(string message) => jobId is null ? message : DubInputChecks.InUserWords(message, request, settings.WorkDirectory, jobId);
         try
         {
             return await RunCheckedAsync(request, settings, stdout, stderr, fail, id => jobId = id, UserWords, cancellationToken);
         }
         catch (BadInputException e)
         {
-            return fail.BadInput(e.Errors, FlagOf, UserWords);
+            return fail.BadInput(e.Errors, DubInputChecks.FlagOf, UserWords);
         }
         catch (Core.Files.WorkFolderBusyException e)
         {
@@ -182,9 +165,9 @@ internal static class DubCommand
         {
             var cause = e.RootCause;
             if (e.IsPermanent)
-                return fail.BadInput(FromFailureMessage(cause.ErrorMessage), FlagOf, UserWords);
+                return fail.BadInput(DubInputChecks.FromFailureMessage(cause.ErrorMessage), DubInputChecks.FlagOf, UserWords);
             if (e.EnvironmentFailure != Core.Files.EnvironmentFailure.None)
-                return fail.Failed(Failed, Core.Files.EnvironmentFailures.Sentence(e.EnvironmentFailure, settings.WorkDirectory, EstimateWorkBytes(request, settings)) +
+                return fail.Failed(Failed, Core.Files.EnvironmentFailures.Sentence(e.EnvironmentFailure, settings.WorkDirectory, DubInputChecks.EstimateWorkBytes(request, settings)) +
                     "; run the same command again afterwards: finished segments are kept", "environment");
             var message = $"the job failed: {UserWords(cause.ErrorMessage)}";
             if (jobId is not null) message += $"\ndub: report: {Path.Combine(settings.WorkDirectory, BlobNames.Report(jobId))}";
@@ -197,47 +180,20 @@ internal static class DubCommand
         }
         catch (MediaException e) when (e.IsBadInput)
         {
-            return fail.BadInput([new JobInputError("input", e.Message)], FlagOf, UserWords);
+            return fail.BadInput([new JobInputError("input", e.Message)], DubInputChecks.FlagOf, UserWords);
         }
         catch (Exception e) when (Core.Files.EnvironmentFailures.Classify(e) is var kind and not Core.Files.EnvironmentFailure.None)
         {
             var folder = e.Message.Contains(Path.GetDirectoryName(request.Output!)!, StringComparison.Ordinal) && !e.Message.Contains(settings.WorkDirectory, StringComparison.Ordinal)
                 ? Path.GetDirectoryName(request.Output!)!
                 : settings.WorkDirectory;
-            return fail.Failed(Failed, Core.Files.EnvironmentFailures.Sentence(kind, folder, EstimateWorkBytes(request, settings)), "environment");
+            return fail.Failed(Failed, Core.Files.EnvironmentFailures.Sentence(kind, folder, DubInputChecks.EstimateWorkBytes(request, settings)), "environment");
         }
         catch (Exception e)
         {
             // Anything else, an OperationCanceledException not asked for by the user included.
             return fail.Unexpected(e, "the dub");
         }
-    }
-
-    /// <summary>"bad input: portrait: msg" (a failure's text, as it crossed the workflow) back into its input and message.</summary>
-    private static List<JobInputError> FromFailureMessage(string text)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(text, @"^bad input(?: \(\d+ problems\))?: (?<rest>.*)$", System.Text.RegularExpressions.RegexOptions.Singleline);
-        var rest = match.Success ? match.Groups["rest"].Value : text;
-        var errors = new List<JobInputError>();
-        foreach (var part in System.Text.RegularExpressions.Regex.Split(rest, @"; (?=[a-zA-Z.]+: )"))
-        {
-            var colon = part.IndexOf(": ", StringComparison.Ordinal);
-            var key = colon > 0 ? part[..colon] : "";
-            errors.Add(key.Length > 0 && !key.Contains(' ') && !key.Contains('/') ? new JobInputError(key, part[(colon + 2)..]) : new JobInputError("input", part));
-        }
-        return errors.Count > 0 ? errors : [new JobInputError("input", text)];
-    }
-
-    /// <summary>Internal copies of the inputs (WORK/jobs/ID/input/...) named as the files the user gave.</summary>
-    private static string InUserWords(string message, JobRequest request, string workDirectory, string jobId)
-    {
-        foreach (var (role, path) in new[] { (JobInputRole.Portrait, request.Portrait), (JobInputRole.Video, request.Video), (JobInputRole.Audio, request.Audio) })
-        {
-            if (path is null) continue;
-            var blob = BlobNames.Input(jobId, role, path);
-            message = message.Replace(Path.Combine(workDirectory, blob), path, StringComparison.Ordinal).Replace(blob, path, StringComparison.Ordinal);
-        }
-        return message;
     }
 
     private static async Task<int> RunCheckedAsync(JobRequest request, DubSettings settings, TextWriter stdout, TextWriter stderr, CommandFailures fail,
@@ -254,8 +210,8 @@ internal static class DubCommand
         var checkedRequest = request with { Output = null }; // the output is checked below with every other output
         problems.AddRange(new JobValidator(limits).CheckRequest(checkedRequest));
         var own = new Core.Files.OwnOutputs(settings.WorkDirectory);
-        var outputs = Outputs(request, settings);
-        problems.AddRange(Core.Files.OutputCheck.Check(Inputs(request, settings), outputs, settings.Force, own.IsOwn));
+        var outputs = DubInputChecks.Outputs(request, settings);
+        problems.AddRange(Core.Files.OutputCheck.Check(DubInputChecks.Inputs(request, settings), outputs, settings.Force, own.IsOwn));
         problems.AddRange(Core.Files.OutputCheck.CheckWorkFolder("--work", settings.WorkDirectory));
         string? identityModel = null;
         if (settings.Evaluate)
@@ -283,7 +239,7 @@ internal static class DubCommand
             return fail.Failed(Failed, e.Message);
         }
         if (problems.Any(p => p.Input == "--work"))
-            return fail.BadInput(problems, FlagOf, userWords);
+            return fail.BadInput(problems, DubInputChecks.FlagOf, userWords);
 
         // 2. One dub per work folder; what a killed run left there and beside the outputs goes.
         using var workLock = Core.Files.WorkFolderLock.Acquire(settings.WorkDirectory, "swaptalk dub", [".scratch", ".tmp"]);
@@ -306,16 +262,16 @@ internal static class DubCommand
         IJobInputInspector inspector;
         try
         {
-            inspector = new RememberingInspector(PipelineActivities.UpFrontInspector(services, request.Models));
+            inspector = new DubInputChecks.RememberingInspector(PipelineActivities.UpFrontInspector(services, request.Models));
         }
         catch (BadInputException e)
         {
             problems.AddRange(e.Errors);
-            inspector = new RememberingInspector(new WithoutDetector(PipelineActivities.Inspector(services), e));
+            inspector = new DubInputChecks.RememberingInspector(new DubInputChecks.WithoutDetector(PipelineActivities.Inspector(services), e));
         }
         var validation = await new JobValidator(limits, inspector).ValidateAsync(checkedRequest, cancellationToken);
         problems.AddRange(validation.Errors);
-        if (problems.Count > 0) return fail.BadInput(problems, FlagOf, userWords);
+        if (problems.Count > 0) return fail.BadInput(problems, DubInputChecks.FlagOf, userWords);
 
         var progress = new DubProgress(progressOut, interactive: !settings.Json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected);
         AnnounceLength(progressOut, request, validation);
@@ -349,7 +305,7 @@ internal static class DubCommand
         var report = await store.ReadJsonAsync<JobReport>(result.Result.ReportBlob, cancellationToken: CancellationToken.None);
         if (report.FramesWithFace == 0 && !settings.AllowNoFace)
             return fail.BadInput([new JobInputError("video",
-                $"no face in any of the {report.OutputFrames} frames of '{request.Video}'; nothing was dubbed and no output was written (give --allow-no-face to pass the video through)")], FlagOf, userWords);
+                $"no face in any of the {report.OutputFrames} frames of '{request.Video}'; nothing was dubbed and no output was written (give --allow-no-face to pass the video through)")], DubInputChecks.FlagOf, userWords);
 
         // 4. The output, renamed into place when complete; then the files around it.
         var outputPath = request.Output!;
@@ -362,19 +318,19 @@ internal static class DubCommand
         });
         own.Record(outputPath);
         var finished = result with { OutputPath = outputPath };
-        var notes = await OutputNotesAsync(services, outputPath, report, settings.AllowNoFace, request);
+        var notes = await DubFollowUps.OutputNotesAsync(services, outputPath, report, settings.AllowNoFace, request);
         if (validation.Portrait is { QuarterTurns: not 0 and var turns })
             notes.Add(new("portraitQuarterTurns", Core.Vision.Detection.PortraitOrientation.Describe(turns), turns));
-        if (notes.Count > 0) await AddToReportAsync(store, result.Result.ReportBlob, notes);
+        if (notes.Count > 0) await DubFollowUps.AddToReportAsync(store, result.Result.ReportBlob, notes);
         if (recorder is not null)
         {
             await recorder.SaveAsync(settings.TelemetryPath!, CancellationToken.None);
             own.Record(settings.TelemetryPath);
         }
-        var previewPath = await WritePreviewAsync(request, settings, services, store, finished, stderr, cancellationToken);
+        var previewPath = await DubFollowUps.WritePreviewAsync(request, settings, services, store, finished, stderr, cancellationToken);
         own.Record(previewPath);
         var (evalCode, evaluation) = settings.Evaluate
-            ? await EvaluateAsync(request, finished, store, identityModel, stderr, cancellationToken)
+            ? await DubFollowUps.EvaluateAsync(request, finished, store, identityModel, stderr, cancellationToken)
             : (Ok, null);
         own.Record(evaluation?.Image);
         if (evalCode == Cancelled) cancellationToken.ThrowIfCancellationRequested();
@@ -395,32 +351,6 @@ internal static class DubCommand
         return evalCode;
     }
 
-    /// <summary>The files the user gave, in their flags (the models folder's files are inputs too, but are read only by ORT).</summary>
-    private static IEnumerable<Core.Files.UserInput> Inputs(JobRequest request, DubSettings settings)
-    {
-        yield return new("--face", request.Portrait);
-        yield return new("--video", request.Video);
-        if (request.Audio is not null) yield return new("--audio", request.Audio);
-        if (settings.IdentityModel is not null) yield return new("--identity-model", settings.IdentityModel);
-        if (Directory.Exists(request.Models))
-            foreach (var model in Directory.EnumerateFiles(request.Models, "*.onnx"))
-                yield return new("--models", model);
-    }
-
-    /// <summary>Every file this dub writes outside its work folder, with the flag that names it.</summary>
-    private static List<Core.Files.UserOutput> Outputs(JobRequest request, DubSettings settings)
-    {
-        var list = new List<Core.Files.UserOutput>
-        {
-            new("--out", request.Output!, request.Options?.Quality is { Lossless: true } ? [".mkv"] : [".mp4"]),
-        };
-        if (settings.PreviewPath is not null) list.Add(new(settings.PreviewFlag, settings.PreviewPath, [".png", ".jpg", ".jpeg"]));
-        if (settings.TelemetryPath is not null) list.Add(new("--telemetry", settings.TelemetryPath, [".json"]));
-        if (settings.Evaluate && request.Output is not null && !Core.Files.InputPaths.LooksLikeUrl(request.Output))
-            list.Add(new("--eval (its image)", EvalCommand.ImagePathFor(request.Output, null), [".png"]));
-        return list;
-    }
-
     /// <summary>Before rendering: how long the output will be, with a warning when it dwarfs the video (a long audio).</summary>
     internal static void AnnounceLength(TextWriter writer, JobRequest request, JobValidationResult validation)
     {
@@ -432,130 +362,6 @@ internal static class DubCommand
         if (frames > 10 * video.FrameCount)
             writer.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"dub: warning: the output will be {(double)frames / video.FrameCount:0.#} times as long as the video, because the audio '{request.Audio}' is much longer ({JsonName(request.Options.LengthPolicy)}); use --policy trim to keep the video's length"));
-    }
-
-    internal sealed record OutputNote(string Key, string Text, object? Value = null);
-
-    /// <summary>What the report and summary must say about the file as written: its real size where H.264 padded it, a video passed through.</summary>
-    private static async Task<List<OutputNote>> OutputNotesAsync(PipelineServices services, string outputPath, JobReport report, bool allowNoFace, JobRequest request)
-    {
-        var notes = new List<OutputNote>();
-        var written = (await services.Media.ProbeAsync(outputPath)).RequireVideo();
-        if (written.Width != report.Width || written.Height != report.Height)
-            notes.Add(new("outputSize", $"output size: the file is {written.Width}x{written.Height}, the video {report.Width}x{report.Height}: H.264 4:2:0 needs even sides, so the last column/row is repeated (--lossless keeps the size)",
-                new { width = written.Width, height = written.Height }));
-        if (report.FramesWithFace == 0 && allowNoFace)
-            notes.Add(new("noFace", $"no frame of '{request.Video}' shows a face: the video passed through unchanged (--allow-no-face)"));
-        return notes;
-    }
-
-    private static async Task AddToReportAsync(IBlobStore store, string reportBlob, IReadOnlyList<OutputNote> notes)
-    {
-        var report = System.Text.Json.Nodes.JsonNode.Parse(await store.ReadTextAsync(reportBlob, CancellationToken.None))!.AsObject();
-        var list = report["notes"] as System.Text.Json.Nodes.JsonArray ?? [];
-        foreach (var note in notes)
-        {
-            list.Add(note.Text);
-            if (note.Value is not null) report[note.Key] = JsonSerializer.SerializeToNode(note.Value);
-        }
-        report["notes"] = list;
-        await store.WriteTextAsync(reportBlob, report.ToJsonString(EvalCommand.Json), cancellationToken: CancellationToken.None);
-    }
-
-    /// <summary>About what the work folder needs (staged inputs, segments, the stitched output, raw frames spilled while rendering): for the disk-full sentence.</summary>
-    internal static long? EstimateWorkBytes(JobRequest request, DubSettings settings)
-    {
-        try
-        {
-            var inputs = new[] { request.Portrait, request.Video, request.Audio }.Where(p => p is not null && File.Exists(p)).Sum(p => new FileInfo(p!).Length);
-            var video = new FileInfo(request.Video);
-            var perOutput = request.Options.Quality.Lossless ? 12 * video.Length : 2 * video.Length; // FFV1 runs ~10x an H.264 source
-            return inputs + 2 * perOutput; // segments + the stitched copy
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>The validator's probes, remembered: the runner validates again and must not decode the portrait twice.</summary>
-    private sealed class RememberingInspector(IJobInputInspector inner) : IJobInputInspector
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<object?>> _seen = new();
-
-        public async Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken) =>
-            (PortraitFacts)(await _seen.GetOrAdd($"p|{selection}|{path}", async _ => await inner.InspectPortraitAsync(path, selection, cancellationToken)))!;
-
-        public async Task<VideoFacts?> ProbeVideoAsync(string path, CancellationToken cancellationToken) =>
-            (VideoFacts?)await _seen.GetOrAdd($"v|{path}", async _ => await inner.ProbeVideoAsync(path, cancellationToken));
-
-        public async Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken) =>
-            (AudioFacts?)await _seen.GetOrAdd($"a|{path}", async _ => await inner.ProbeAudioAsync(path, cancellationToken));
-    }
-
-    /// <summary>Probes the video and audio when the models folder has no usable face detector; the portrait check reports that problem (once: the same error).</summary>
-    private sealed class WithoutDetector(IJobInputInspector inner, BadInputException problem) : IJobInputInspector
-    {
-        public Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken) =>
-            Task.FromException<PortraitFacts>(new BadInputException(problem.Errors));
-
-        public Task<VideoFacts?> ProbeVideoAsync(string path, CancellationToken cancellationToken) => inner.ProbeVideoAsync(path, cancellationToken);
-
-        public Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken) => inner.ProbeAudioAsync(path, cancellationToken);
-    }
-
-    /// <summary>
-    /// The before/after sheet. The job has succeeded by now, so a preview that cannot be written is a warning,
-    /// never a failed dub; a signal still ends the command (exit 3).
-    /// </summary>
-    private static async Task<string?> WritePreviewAsync(JobRequest request, DubSettings settings, PipelineServices services, IBlobStore store,
-        LocalJobResult result, TextWriter stderr, CancellationToken cancellationToken)
-    {
-        if (settings.PreviewPath is null || result.OutputPath is null) return null;
-        try
-        {
-            var plan = await store.ReadJsonAsync<JobPlan>(BlobNames.Plan(result.Result.JobId), cancellationToken: cancellationToken);
-            var header = new List<string>
-            {
-                $"SWAPTALK DUB  {result.Result.JobId}",
-                $"PORTRAIT {Path.GetFileName(request.Portrait)}   VIDEO {Path.GetFileName(request.Video)}   AUDIO {(request.Audio is null ? "(THE VIDEO'S OWN)" : Path.GetFileName(request.Audio))}",
-                $"{plan.OutputFrameCount} FRAMES AT {plan.FrameRate} FPS, {plan.Width}X{plan.Height}, {JsonName(plan.Mode)}, {JsonName(plan.LengthPolicy)}",
-                $"ENGINE {Core.Engines.EngineSelection.Name(plan.Engine).ToUpperInvariant()}",
-            };
-            if (!string.IsNullOrWhiteSpace(settings.Credit)) header.Add(settings.Credit!);
-            await DubPreview.WriteAsync(services.Media, plan, request.Portrait, request.Video, result.OutputPath, settings.PreviewPath, header, cancellationToken: cancellationToken);
-            return settings.PreviewPath;
-        }
-        catch (Exception e) when (e is MediaException or IOException or InvalidDataException or UnauthorizedAccessException or OpenCvSharp.OpenCVException or ArgumentException)
-        {
-            stderr.WriteLine($"dub: warning: the preview sheet was not written ({e.Message}); the dub itself is complete");
-            return null;
-        }
-    }
-
-    /// <summary>
-    /// <c>--eval</c>: the output against the portrait, the target video (the original) and the driving audio, added to
-    /// report.json as "evaluation". The dub is complete either way; an evaluation that cannot run says why and exits non-zero.
-    /// </summary>
-    private static async Task<(int, Core.Evaluation.EvaluationResult?)> EvaluateAsync(JobRequest request, LocalJobResult result, IBlobStore store,
-        string? identityModel, TextWriter stderr, CancellationToken cancellationToken)
-    {
-        var evalRequest = new Core.Evaluation.EvaluationRequest
-        {
-            Video = result.OutputPath!, Portrait = request.Portrait, Original = request.Video, Audio = request.Audio,
-            LongerOutput = EvalCommand.RuleFor(request.Options.LengthPolicy),
-        };
-        var (code, evaluation) = await EvalCommand.EvaluateAsync(evalRequest, request.Models, identityModel,
-            EvalCommand.ImagePathFor(result.OutputPath!, null), stderr, cancellationToken);
-        if (evaluation is null)
-        {
-            stderr.WriteLine($"dub: the evaluation did not run; the dub itself is complete: {result.OutputPath}");
-            return (code, null);
-        }
-        var report = System.Text.Json.Nodes.JsonNode.Parse(await store.ReadTextAsync(result.Result.ReportBlob, CancellationToken.None))!.AsObject();
-        report["evaluation"] = JsonSerializer.SerializeToNode(evaluation, EvalCommand.Json);
-        await store.WriteTextAsync(result.Result.ReportBlob, report.ToJsonString(EvalCommand.Json), cancellationToken: CancellationToken.None);
-        return (Ok, evaluation);
     }
 
     /// <summary>Forwards executor events synchronously (System.Progress would post them to the thread pool, out of order).</summary>
