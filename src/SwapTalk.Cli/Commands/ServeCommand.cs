@@ -110,7 +110,9 @@ internal static class ServeCommand
 
         await using var app = ServeHost.Build(options, stores, registry, inspector,
             new LocalExecutorOptions { MaxParallelActivities = pipeline.SegmentParallelism }, finisher.RunAsync,
-            logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning));
+            logging => logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                // A port in use is reported below in one line, not as the host's stack trace.
+                .AddFilter("Microsoft.Extensions.Hosting", LogLevel.None));
         try
         {
             await app.StartAsync(cancellationToken);
@@ -123,14 +125,11 @@ internal static class ServeCommand
         foreach (var url in options.Urls) stdout.WriteLine($"serve: listening on {url.ToString().TrimEnd('/')}/{(options.Token is null ? "" : " (access token required)")}");
         stdout.WriteLine($"serve: jobs and uploads in {options.WorkDirectory}; Ctrl-C stops (running jobs resume at the next start)");
         stdout.Flush();
-        try
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Ctrl-C or SIGTERM: stop below.
-        }
+        // Ctrl-C or SIGTERM reach either the command's token or the web host's own lifetime, whichever handles the signal.
+        var stopping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (app.Lifetime.ApplicationStopping.Register(() => stopping.TrySetResult()))
+        using (cancellationToken.Register(() => stopping.TrySetResult()))
+            await stopping.Task;
         await app.StopAsync(CancellationToken.None);
         stdout.WriteLine("serve: stopped");
         return DubCommand.Ok;

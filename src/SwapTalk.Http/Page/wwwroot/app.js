@@ -269,6 +269,7 @@ function open(id, pressedAt) {
   $("job-problem").textContent = "";
   $("result-problem").textContent = "";
   $("job-bar").style.width = "0";
+  for (const cell of ["job-segments", "job-frames", "job-fps", "job-left"]) $(cell).textContent = "-";
   for (const v of ["video-dub", "video-original"]) { $(v).removeAttribute("src"); $(v).load(); }
   document.querySelectorAll("#jobs-body tr").forEach((tr) => tr.classList.toggle("open", tr.dataset.id === id));
   poll();
@@ -314,8 +315,10 @@ function show(view) {
     $("job-segments").textContent = p.segmentsTotal ? `${p.segmentsDone} / ${p.segmentsTotal}` : "-";
     $("job-frames").textContent = p.framesTotal ? `${p.framesDone} / ${p.framesTotal}` : "-";
     $("job-bar").style.width = `${p.percent ?? 0}%`;
-    $("job-fps").textContent = p.framesPerSecond != null ? p.framesPerSecond.toFixed(1) : "-";
-    $("job-left").textContent = p.secondsLeft != null ? seconds(p.secondsLeft) : view.status === "succeeded" ? "0 s" : "-";
+    // Rate and time left come while segments render; the last rate seen stays once the job has ended.
+    if (p.framesPerSecond != null) $("job-fps").textContent = p.framesPerSecond.toFixed(1);
+    else if (view.status === "pending" || p.framesDone === 0) $("job-fps").textContent = "-";
+    $("job-left").textContent = p.secondsLeft != null ? seconds(p.secondsLeft) : view.status === "succeeded" ? "done" : "-";
   }
   document.body.dataset.jobStatus = view.status;
   document.body.dataset.framesDone = p ? p.framesDone : 0;
@@ -355,21 +358,14 @@ async function showResult(view) {
   try { original.src = await mediaUrl(files + "original"); } catch (_) { original.closest("figure").hidden = true; }
   const downloads = $("downloads");
   downloads.replaceChildren(el("a", { href: link.url, download: `${view.id}.mp4`, text: "Download the dub" }));
-  for (const [file, label] of [["preview", "preview sheet"], ["evaluation", "evaluation image"], ["evaluation.json", "evaluation numbers"]])
-    downloads.append(el("a", { href: files + file, download: `${view.id}-${file.replace(".json", "")}${file.endsWith(".json") ? ".json" : ".png"}`, text: label }));
-  await image("img-preview", files + "preview");
-  await image("img-eval", files + "evaluation");
-  await numbers(files + "evaluation.json");
-}
-
-async function image(id, path) {
-  const img = $(id);
-  try {
-    img.src = await mediaUrl(path);
-    img.hidden = false;
-  } catch (_) {
-    img.hidden = true;
+  for (const [file, label, img] of [["preview", "preview sheet", "img-preview"], ["evaluation", "evaluation image", "img-eval"], ["evaluation.json", "evaluation numbers", null]]) {
+    let url;
+    try { url = await mediaUrl(files + file); } catch (_) { if (img) $(img).hidden = true; continue; }
+    const name = file.endsWith(".json") ? `${view.id}-evaluation.json` : `${view.id}-${file}.png`;
+    downloads.append(el("a", { href: url, download: name, text: label }));
+    if (img) { $(img).src = url; $(img).hidden = false; }
   }
+  await numbers(files + "evaluation.json");
 }
 
 async function numbers(path) {
