@@ -130,6 +130,11 @@ public sealed class PageTests(WebFixture data)
         browser.Element("start").Enabled.Should().BeFalse();
         browser.Text("start-why").Should().Be("Add a portrait and a video.");
 
+        // On loopback without a token, only this server's own host names are answered (a DNS name rebound to 127.0.0.1 is not).
+        using (var rebound = new HttpClient { BaseAddress = serve.Url })
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/api/jobs") { Headers = { Host = "attacker.example" } })
+            (await rebound.SendAsync(request, TestContext.Current.CancellationToken)).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+
         // The API's own problems land beside their fields too: a quality out of range, an unknown preset.
         browser.Upload("portrait", data.Portrait);
         await browser.UntilAsync(() => browser.Element("start").Enabled, Upload, "a usable portrait");
@@ -207,6 +212,13 @@ public sealed class PageTests(WebFixture data)
             (await http.SendAsync(wrong, TestContext.Current.CancellationToken)).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         using (var right = new HttpRequestMessage(HttpMethod.Get, "/api/jobs") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } })
             (await http.SendAsync(right, TestContext.Current.CancellationToken)).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // Another site's page cannot use the API through the browser, with or without the token.
+        using (var foreign = new HttpRequestMessage(HttpMethod.Post, "/api/jobs/api-0123/cancel") { Headers = { Authorization = new AuthenticationHeaderValue("Bearer", token) } })
+        {
+            foreign.Headers.Add("Origin", "http://evil.example");
+            (await http.SendAsync(foreign, TestContext.Current.CancellationToken)).StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        }
 
         // The page loads without the token, asks for it, and then works (its media through the cookie it sets).
         using var browser = new Browser();

@@ -36,7 +36,7 @@ public sealed class PageFunctions(JobApi api, UploadApi uploads, JobStores store
     {
         // Relative links (app.js, app.css) need the folder form of the page's address.
         if (string.IsNullOrEmpty(file) && !request.Path.Value!.EndsWith('/'))
-            return new RedirectResult(request.PathBase + request.Path + "/", permanent: false);
+            return Results.Redirect(request.PathBase + request.Path + "/").AsActionResult();
         return JobEndpoints.Page(request, file).AsActionResult();
     }
 

@@ -139,7 +139,7 @@ public sealed class LocalJobInstances : IJobInstances, IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
-            await EndAsync(entry, null);
+            await EndAsync(entry);
             return;
         }
         try
@@ -161,7 +161,7 @@ public sealed class LocalJobInstances : IJobInstances, IAsyncDisposable
             try
             {
                 var result = await executor.RunAsync<DubJobResult>(entry.Record.WorkflowName, id, entry.Record.Input, token);
-                if (_finish is not null) await _finish(entry.Record.Input, result, token);
+                await FinishAsync(id, entry.Record.Input, result, token);
                 entry.Record = entry.Record with
                 {
                     State = JobRuntimeState.Completed,
@@ -175,7 +175,7 @@ public sealed class LocalJobInstances : IJobInstances, IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                await EndAsync(entry, null);
+                await EndAsync(entry);
                 return;
             }
             catch (Exception e)
@@ -191,8 +191,22 @@ public sealed class LocalJobInstances : IJobInstances, IAsyncDisposable
         }
     }
 
+    /// <summary>The dub is complete whatever happens here: a preview or evaluation that cannot be made is a warning.</summary>
+    private async Task FinishAsync(string id, CloudDubJobInput input, DubJobResult result, CancellationToken token)
+    {
+        if (_finish is null) return;
+        try
+        {
+            await _finish(input, result, token);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _log.LogWarning("serve: job {JobId} succeeded, but what the page shows beside it was not all written: {Message}", id, e.Message);
+        }
+    }
+
     /// <summary>A stop: canceled through the API it ends terminated; a server shutting down leaves it to resume.</summary>
-    private async Task EndAsync(Entry entry, string? _)
+    private async Task EndAsync(Entry entry)
     {
         if (!entry.CancelRequested) return;
         entry.Record = entry.Record with { State = JobRuntimeState.Terminated, LastUpdatedAt = _time.GetUtcNow() };

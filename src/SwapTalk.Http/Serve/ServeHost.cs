@@ -69,6 +69,7 @@ public static class ServeHost
         var uploads = new UploadApi(stores.Input(InboxContainer), InboxContainer, inspector,
             new UploadOptions(Path.Combine(options.WorkDirectory, ".scratch", "uploads"), options.MaxUploadBytes));
 
+        app.Use(SameOrigin.Gate(options.Urls, options.Token is not null));
         if (options.Token is { } token) app.Use(AccessToken.Gate(token));
         app.MapSwapTalk(api, uploads, instances, stores.Jobs, apiOptions.MaxListedJobs);
 

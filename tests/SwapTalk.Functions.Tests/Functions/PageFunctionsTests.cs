@@ -7,6 +7,7 @@ using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Tests.Host;
 using SwapTalk.Http;
 using SwapTalk.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using static SwapTalk.Functions.Tests.Host.HttpCalls;
 
 namespace SwapTalk.Functions.Tests.Functions;
@@ -27,7 +28,8 @@ public sealed class PageFunctionsTests : IAsyncLifetime
     {
         // The real face models, where the shared data is (the upload tests need them; the rest do not).
         var models = SharedData.Dir is { } dir ? Path.Combine(dir, "models") : "/opt/swaptalk/models";
-        _host = await CloudHost.StartAsync([(AppSettingNames.ModelsDir, models)]);
+        // The host reads the process environment into its configuration (PATH finds ffmpeg); here it is given.
+        _host = await CloudHost.StartAsync([(AppSettingNames.ModelsDir, models), ("PATH", Environment.GetEnvironmentVariable("PATH") ?? "")]);
         _page = new PageFunctions(_host.Get<JobApi>(), _host.Get<UploadApi>(), _host.Get<SwapTalk.Core.Hosting.Starting.JobStores>());
         _jobs = new JobHttpFunctions(_host.Get<JobApi>());
     }
@@ -35,6 +37,17 @@ public sealed class PageFunctionsTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await _host.DisposeAsync();
 
     private DurableTaskClient Client => _host.Client;
+
+    /// <summary>The Functions host gives every request its services; results (redirect, file stream) log through them.</summary>
+    private static readonly IServiceProvider RequestServices = new ServiceCollection().AddLogging().BuildServiceProvider();
+
+    private static HttpRequest Request(string method, string path, string? body = null, string? contentType = "application/json",
+        IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var request = HttpCalls.Request(method, path, body, contentType, headers);
+        request.HttpContext.RequestServices = RequestServices;
+        return request;
+    }
 
     [Fact]
     public async Task The_page_is_served_from_the_app_with_its_script_and_style_and_nothing_else()
