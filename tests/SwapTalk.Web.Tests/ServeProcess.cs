@@ -84,8 +84,8 @@ public sealed partial class ServeProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
-            _ = Kill(_process.Id, 15); // SIGTERM: the server stops its jobs and Kestrel
-            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+            _ = Kill(_process.Id, 15); // SIGTERM: the server stops its jobs and Kestrel, and exits 0
+            using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             try
             {
                 await _process.WaitForExitAsync(wait.Token);
@@ -93,7 +93,9 @@ public sealed partial class ServeProcess : IAsyncDisposable
             catch (OperationCanceledException)
             {
                 _process.Kill(entireProcessTree: true);
+                throw new TimeoutException($"swaptalk serve did not stop within 20 s of SIGTERM: {Output}");
             }
+            if (_process.ExitCode != 0) throw new InvalidOperationException($"swaptalk serve exited {_process.ExitCode} on SIGTERM: {Output}");
         }
         _process.Dispose();
     }

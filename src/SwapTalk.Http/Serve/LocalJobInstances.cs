@@ -154,7 +154,9 @@ public sealed class LocalJobInstances : IJobInstances, IAsyncDisposable
                 if (e is CustomStatusChanged { StatusJson: { } json } && e.InstanceId == id)
                 {
                     entry.Record = entry.Record with { CustomStatusJson = json, LastUpdatedAt = _time.GetUtcNow() };
-                    _ = SaveAsync(entry);
+                    // Off the orchestration's own synchronization context: it stops running continuations when the
+                    // job ends, and a save continued there would hold the save lock for good.
+                    _ = Task.Run(() => SaveAsync(entry));
                 }
             });
             var executor = new LocalWorkflowExecutor(_activities, CloudWorkflows.Catalog, _options with { Progress = progress });
@@ -215,10 +217,11 @@ public sealed class LocalJobInstances : IJobInstances, IAsyncDisposable
 
     private async Task SaveAsync(Entry entry)
     {
-        await _save.WaitAsync();
+        await _save.WaitAsync().ConfigureAwait(false);
         try
         {
-            await _jobs.WriteJsonAsync(RecordBlob(entry.Record.InstanceId), entry.Record, WorkflowJson.Options, cancellationToken: CancellationToken.None);
+            await _jobs.WriteJsonAsync(RecordBlob(entry.Record.InstanceId), entry.Record, WorkflowJson.Options, cancellationToken: CancellationToken.None)
+                .ConfigureAwait(false);
         }
         finally
         {
