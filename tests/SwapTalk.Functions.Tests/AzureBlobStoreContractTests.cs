@@ -2,9 +2,10 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using SwapTalk.Functions.Http;
+using SwapTalk.Http;
 using SwapTalk.Azure.Storage;
-using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Storage;
+using SwapTalk.Core.Storage;
 using SwapTalk.Tests.Storage;
 
 namespace SwapTalk.Functions.Tests;

@@ -22,14 +22,16 @@ public sealed class PrepareAudioFeaturesActivity(PipelineServices services) : IA
         {
             var models = services.Models(services.ModelsFor(input.ModelsDir));
             var inputs = new DrivingInputs(services.Media.Tools, models, services.Options.AudioChunking, new StageClock(input.JobId));
-            AudioFeatureSummary summary;
+            PreparedDriving prepared;
             await using (var audio = await store.GetLocalFileAsync(input.AudioBlob, ct))
-                summary = await engine.PrepareDrivingAsync(inputs, audio.LocalPath, pending.LocalPath, ct);
-            pending.Metadata[PreparedMetadata.FeatureCount] = summary.FeatureCount.ToString(CultureInfo.InvariantCulture);
+                prepared = await engine.PrepareDrivingAsync(inputs, audio.LocalPath, pending.LocalPath, ct);
+            pending.Metadata[PreparedMetadata.FeatureCount] = prepared.Summary.FeatureCount.ToString(CultureInfo.InvariantCulture);
+            if (prepared.Note is { } note) pending.Metadata[PreparedMetadata.MouthDrive] = note;
         }, new BlobWriteOptions { ContentType = "application/octet-stream" },
             reuseIf: p => p.Metadata.ContainsKey(PreparedMetadata.FeatureCount), cancellationToken);
 
         var count = long.Parse(produced.Properties.Metadata[PreparedMetadata.FeatureCount], CultureInfo.InvariantCulture);
-        return new PrepareAudioFeaturesResult(name, (int)Math.Min(int.MaxValue, count), produced.Reused, watch.Elapsed.TotalSeconds);
+        return new PrepareAudioFeaturesResult(name, (int)Math.Min(int.MaxValue, count), produced.Reused, watch.Elapsed.TotalSeconds,
+            produced.Properties.Metadata.TryGetValue(PreparedMetadata.MouthDrive, out var mouth) ? mouth : null);
     }
 }

@@ -13,6 +13,7 @@ public static class PreparedMetadata
     public const string FacesFound = "faces_found";
     public const string ReferenceFrame = "reference_frame";
     public const string FeatureCount = "feature_count";
+    public const string MouthDrive = "mouth_drive";
     public const string Frames = "frames";
 }
 

@@ -33,7 +33,7 @@ public interface IDubEngine
     Task<PreparedSource> PrepareSourceAsync(SourceInputs inputs, string outputPath, CancellationToken cancellationToken);
 
     /// <summary>The driving audio's features over the whole track, once per job, written as an audio feature file to <paramref name="outputPath"/>.</summary>
-    Task<AudioFeatureSummary> PrepareDrivingAsync(DrivingInputs inputs, string audioPath, string outputPath, CancellationToken cancellationToken);
+    Task<PreparedDriving> PrepareDrivingAsync(DrivingInputs inputs, string audioPath, string outputPath, CancellationToken cancellationToken);
 
     /// <summary>Reads a prepared source back (what <see cref="PrepareSourceAsync"/> wrote) for one segment's render.</summary>
     /// <exception cref="InvalidDataException">The stream is not this engine's source file (the message names <paramref name="name"/>).</exception>
@@ -42,6 +42,9 @@ public interface IDubEngine
 
 /// <summary>An engine's prepared source, loaded for a segment: it makes the segment's face work. Dispose when the segment ends.</summary>
 public interface IEngineSource : ISegmentFaces, IDisposable;
+
+/// <summary>What preparing the driving features made, and what the report should say about how they drive the face (null: nothing).</summary>
+public sealed record PreparedDriving(AudioFeatureSummary Summary, string? Note = null);
 
 /// <summary>What preparing the source found: faces in the portrait (the selected one is used) and, self-driven, the reference frame.</summary>
 public sealed record PreparedSource(int FacesFound, long? ReferenceFrame = null);

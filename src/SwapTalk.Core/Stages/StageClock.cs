@@ -10,6 +10,8 @@ public static class PipelineStages
     public const string Reference = "reference";
     public const string AudioDecode = "audio-decode";
     public const string AudioEncode = "audio-encode";
+    /// <summary>The geometric engine's viseme front end (MFCCs and the viseme model over the driving speech).</summary>
+    public const string Visemes = "visemes";
     /// <summary>Waiting for decoded frames (ffmpeg runs ahead in its own process).</summary>
     public const string Decode = "decode";
     /// <summary>Face detection, landmarks and smoothing over the segment's frames (pass 1).</summary>
@@ -71,6 +73,8 @@ public sealed class StageClock(string jobId, int? segmentIndex = null)
         Flush();
         return _totals.Select(t => new StageTime(t.Key, t.Value.Seconds, t.Value.Calls, t.Value.Frames)).ToArray();
     }
+
+    public double SecondsOf(string stage) => _totals.TryGetValue(stage, out var t) ? t.Seconds : 0;
 
     private void Accumulate(string stage, double seconds, int calls, int frames)
     {

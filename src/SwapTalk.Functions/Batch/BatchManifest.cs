@@ -1,7 +1,7 @@
 using System.Text;
 using SwapTalk.Azure.Manifests;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 
 namespace SwapTalk.Functions.Batch;
 

@@ -1,12 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json.Serialization;
-using SwapTalk.Functions.Inbox;
 using SwapTalk.Azure.Manifests;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Azure;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 
 namespace SwapTalk.Functions.Batch;
 

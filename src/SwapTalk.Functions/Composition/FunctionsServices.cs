@@ -17,7 +17,7 @@ using SwapTalk.Functions.Batch;
 using SwapTalk.Functions.Http;
 using SwapTalk.Functions.Inbox;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Azure.Storage;
 using SwapTalk.Functions.Storage;
 
@@ -79,8 +79,10 @@ public static class FunctionsServices
                 sp.GetRequiredService<JobStarter>(), sp.GetRequiredService<FailedJobRecords>(), BatchRunOptions.From(settings), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton(sp => new JobApi(sp.GetRequiredService<CloudManifestReader>(), sp.GetRequiredService<JobStarter>(),
-            sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<IResultUrlSigner>(), sp.GetRequiredService<HostSettings>(),
+            sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<IResultUrlSigner>(), ApiOptions(sp.GetRequiredService<HostSettings>()),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => PageFunctions.CreateUploads(sp.GetRequiredService<HostSettings>(), sp.GetRequiredService<JobStores>(),
+            new Lazy<PipelineServices>(sp.GetRequiredService<PipelineServices>)));
 
         // The workflows and the pipeline's activities, the same composition root the CLI and the fleet use; this
         // host adds its job store, its fixed models folder and settings, and StageInputs.
@@ -95,4 +97,6 @@ public static class FunctionsServices
         services.AddSwapTalk(configuration);
         return services;
     }
+
+    private static JobApiOptions ApiOptions(HostSettings settings) => new(settings.MaxRequestBytes, settings.ResultUrlMinutes);
 }

@@ -1,8 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using SwapTalk.Functions.Http;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Azure;
+using SwapTalk.Http;
 
 using SwapTalk.Azure.Storage;
 

@@ -1,7 +1,7 @@
 using Azure.Storage.Blobs;
 using Azure.Storage.Sas;
 using SwapTalk.Azure.Storage;
-using SwapTalk.Functions.Http;
+using SwapTalk.Http;
 
 namespace SwapTalk.Functions.Storage;
 

@@ -3,7 +3,7 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Azure;
 using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 using SwapTalk.Functions.Batch;
 

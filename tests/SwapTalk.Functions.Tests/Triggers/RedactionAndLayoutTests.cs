@@ -5,7 +5,7 @@ using SwapTalk.Core.Storage;
 using SwapTalk.Azure.Manifests;
 using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 using SwapTalk.Functions.Batch;
 

@@ -5,7 +5,7 @@ using SwapTalk.Azure;
 using SwapTalk.Azure.Manifests;
 using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;

@@ -52,7 +52,7 @@ public sealed class LayeringTests
             || name == "DurableTask.AzureStorage" || name == "System.CommandLine");
         References(Fleet).Where(IsOurs).Should().BeSubsetOf(["SwapTalk.Core", "SwapTalk.Azure"]);
         References(Fleet).Should().NotContain(name => name.StartsWith("Microsoft.Azure.Functions", StringComparison.Ordinal) || name == "System.CommandLine");
-        References(Cli).Where(IsOurs).Should().BeSubsetOf(["SwapTalk.Core", "SwapTalk.Azure", "SwapTalk.Fleet"]);
+        References(Cli).Where(IsOurs).Should().BeSubsetOf(["SwapTalk.Core", "SwapTalk.Azure", "SwapTalk.Fleet", "SwapTalk.Http"]);
         References(Bench).Should().Contain("swaptalk", "the bench runs the CLI as a child process from beside itself");
         Cli.GetTypes().Should().NotContain(t => t.Namespace != null && t.Namespace.Contains("Bench", StringComparison.Ordinal),
             "the swaptalk command ships no benchmarks");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using SwapTalk.Core.Imaging;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Stages;
@@ -51,9 +52,17 @@ public sealed class GeometricEngine : IDubEngine
         }
     }
 
-    /// <summary>The speech's loudness per feature row (what opens the mouth).</summary>
-    public Task<AudioFeatureSummary> PrepareDrivingAsync(DrivingInputs inputs, string audioPath, string outputPath, CancellationToken cancellationToken) =>
-        new MouthDriveStage(inputs.Tools, inputs.Models.Catalog.Manifest.LipSyncWindow).ExtractAsync(audioPath, outputPath, inputs.Clock, cancellationToken);
+    /// <summary>The speech's loudness per feature row, and its visemes where the models folder has the viseme model (what shapes the mouth).</summary>
+    public async Task<PreparedDriving> PrepareDrivingAsync(DrivingInputs inputs, string audioPath, string outputPath, CancellationToken cancellationToken)
+    {
+        var visemes = Mouth.VisemeModels.Load(inputs.Models.Catalog.Directory);
+        var summary = await new MouthDriveStage(inputs.Tools, inputs.Models.Catalog.Manifest.LipSyncWindow, visemes)
+            .ExtractAsync(audioPath, outputPath, inputs.Clock, cancellationToken);
+        var note = visemes is null
+            ? $"mouth: loudness only (no viseme model: {Mouth.VisemeModel.FileName} not in the models folder's visemes/ nor ${Mouth.VisemeModel.PathVariable})"
+            : string.Create(CultureInfo.InvariantCulture, $"mouth: visemes (HeadAudio) and loudness, the generic viseme map; viseme front end {inputs.Clock.SecondsOf(PipelineStages.Visemes):0.000} s of work for {summary.Seconds:0.0} s of speech");
+        return new PreparedDriving(summary, note);
+    }
 
     public async Task<IEngineSource> ReadSourceAsync(Stream stream, string name, CancellationToken cancellationToken) =>
         new Source(await GeometricSource.ReadAsync(stream, name, cancellationToken));
@@ -76,13 +85,14 @@ public sealed class GeometricEngine : IDubEngine
         {
             var window = models.Catalog.Manifest.LipSyncWindow;
             var crossDriven = job.Plan.Mode == JobMode.CrossDriven;
-            if (crossDriven && job.Audio.Dim != MouthDriveStage.Dim)
-                throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness)");
+            if (crossDriven && job.Audio.Dim != MouthDriveStage.Dim && job.Audio.Dim != MouthDriveStage.VisemeDim)
+                throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness) or {MouthDriveStage.VisemeDim} (loudness and visemes)");
             using (clock.Measure(PipelineStages.Swap, faces.Count))
                 foreach (var (slot, output, track) in faces)
                 {
-                    float? opening = crossDriven ? MouthDriveStage.Opening(job.Audio, window, job.Plan.FrameRate, output) : null;
-                    renderer.Render(frames[slot], track.Landmarks!, opening);
+                    var pose = crossDriven ? Mouth.MouthPoses.Of(job.Audio, window, job.Plan.FrameRate, output, renderer.Style)
+                        : Mouth.MouthPoses.Own(track.RawLandmarks ?? track.Landmarks!, track.Landmarks!, renderer.Style);
+                    renderer.Render(frames[slot], track.Landmarks!, pose);
                 }
         }
 

@@ -64,8 +64,8 @@ public sealed class LatentEngine : IDubEngine
     }
 
     /// <summary>The audio encoder over the whole track, in chunks with context.</summary>
-    public Task<AudioFeatureSummary> PrepareDrivingAsync(DrivingInputs inputs, string audioPath, string outputPath, CancellationToken cancellationToken) =>
-        new AudioFeatureStage(inputs.Tools, inputs.Models.Latent, inputs.Chunking).ExtractAsync(audioPath, outputPath, inputs.Clock, cancellationToken);
+    public async Task<PreparedDriving> PrepareDrivingAsync(DrivingInputs inputs, string audioPath, string outputPath, CancellationToken cancellationToken) =>
+        new(await new AudioFeatureStage(inputs.Tools, inputs.Models.Latent, inputs.Chunking).ExtractAsync(audioPath, outputPath, inputs.Clock, cancellationToken));
 
     public async Task<IEngineSource> ReadSourceAsync(Stream stream, string name, CancellationToken cancellationToken) =>
         new Source(await SourceLatents.ReadAsync(stream, name, cancellationToken));

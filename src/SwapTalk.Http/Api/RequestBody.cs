@@ -1,7 +1,6 @@
 using System.Globalization;
-using SwapTalk.Functions.Inbox;
 
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>
 /// Reads a JSON request body within a size limit. The declared length is checked before a byte is read, and the

@@ -6,7 +6,7 @@ using SwapTalk.Core.Workflow;
 using SwapTalk.Azure;
 using SwapTalk.Azure.Starting;
 
-namespace SwapTalk.Functions.Starting;
+namespace SwapTalk.Http;
 
 /// <summary>What starting a job came to.</summary>
 public abstract record JobStartOutcome(string JobId)

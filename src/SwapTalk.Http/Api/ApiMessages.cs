@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using SwapTalk.Azure;
 
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>
 /// An HTTP request as the job API needs it, independent of the host's request type: the URL (its query is never

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using SwapTalk.Core.Jobs;
 
-namespace SwapTalk.Functions.Starting;
+namespace SwapTalk.Http;
 
 /// <summary>
 /// Job ids (which are also the Durable instance ids) for jobs a trigger starts. Derived, never random, so a trigger

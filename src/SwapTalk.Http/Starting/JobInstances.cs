@@ -1,4 +1,4 @@
-namespace SwapTalk.Functions.Starting;
+namespace SwapTalk.Http;
 
 /// <summary>Where a job instance is, in the host's terms (Durable's OrchestrationRuntimeStatus, by name).</summary>
 public enum JobRuntimeState
@@ -46,7 +46,11 @@ public sealed record JobInstanceInfo(
     DateTimeOffset LastUpdatedAt,
     string? CustomStatusJson = null,
     string? OutputJson = null,
-    string? FailureMessage = null);
+    string? FailureMessage = null,
+    LiveProgress? Live = null);
+
+/// <summary>Throughput and time left, where the runtime measures them while a job runs (the embedded executor does).</summary>
+public sealed record LiveProgress(double? FramesPerSecond, double? SecondsLeft);
 
 /// <summary>
 /// The port to the runtime that runs job workflows: Durable's DurableTaskClient in the cloud (a line per member),
@@ -62,4 +66,7 @@ public interface IJobInstances
 
     /// <summary>Stops a running instance and its children; a finished one is left as it is.</summary>
     Task CancelAsync(string instanceId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>The newest job instances first (never a job's render batches), at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<JobInstanceInfo>> ListAsync(int max, CancellationToken cancellationToken);
 }

@@ -1,5 +1,4 @@
-using SwapTalk.Functions.Settings;
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>When a result URL is valid: from a little before now (clocks differ) until the configured lifetime ends.</summary>
 public sealed record ResultUrlWindow(DateTimeOffset StartsOn, DateTimeOffset ExpiresOn);
@@ -7,7 +6,7 @@ public sealed record ResultUrlWindow(DateTimeOffset StartsOn, DateTimeOffset Exp
 /// <summary>
 /// The policy for links to a finished job's video: read-only, one blob, short-lived, https in the cloud. With shared
 /// keys disabled on the account, the Azure signer makes a user-delegation SAS (the key itself lives no longer than
-/// the link), so a leaked link stops working within <see cref="HostSettings.ResultUrlMinutes"/>.
+/// the link), so a leaked link stops working within the host's <c>ResultUrlMinutes</c> setting.
 /// </summary>
 public static class ResultUrlPolicy
 {
