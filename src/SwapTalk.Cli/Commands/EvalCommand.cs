@@ -23,6 +23,7 @@ internal static class EvalCommand
     public const int Ok = 0;
     public const int Failed = 1;
     public const int BadInput = 2;
+    public const int Cancelled = 3;
 
     /// <summary>The JSON the command prints; +-infinity (a PSNR of identical frames) is written as "Infinity".</summary>
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -48,9 +49,10 @@ internal static class EvalCommand
             DefaultValueFactory = _ => "ping-pong",
         };
         policy.AcceptOnlyFromAmong("ping-pong", "freeze", "trim");
+        var force = new Option<bool>("--force") { Description = "replace an existing evaluation image" };
         var identity = new Option<string?>("--identity-model") { Description = $"the MobileFaceNet identity model (default: ${EvaluationModels.IdentityModelVariable}, else MODELS/{EvaluationModels.IdentityModelFile})" };
         var command = new Command("eval", "Measure a talking-face video: identity to the portrait, lip sync to the audio, image quality against the original");
-        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, policy, json, models, identity }) command.Options.Add(o);
+        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, policy, json, models, identity, force }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var request = new EvaluationRequest
@@ -64,10 +66,48 @@ internal static class EvalCommand
             };
             var modelsDir = ModelCatalog.ResolveDirectory(parse.GetValue(models));
             var imagePath = ImagePathFor(request.Video, parse.GetValue(output));
-            return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json),
-                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var fail = new CommandFailures("eval", stdout, stderr, parse.GetValue(json));
+            try
+            {
+                // Every input and the image's location first, all problems at once; the image never replaces an input.
+                var problems = new List<JobInputError>();
+                foreach (var (flag, path) in Inputs(request, parse.GetValue(identity)))
+                    if (Core.Files.InputPaths.Problem(path) is { } problem) problems.Add(new(flag, problem));
+                    else if (Directory.Exists(path)) problems.Add(new(flag, $"'{path}' is a folder, expected a file"));
+                    else if (!File.Exists(path)) problems.Add(new(flag, $"'{path}' does not exist"));
+                if (request.Gallery is not null && !Directory.Exists(request.Gallery))
+                    problems.Add(new("--gallery", $"'{request.Gallery}' is not a folder"));
+                if (parse.GetValue(output) is { } outDir && File.Exists(outDir))
+                    problems.Add(new("--out", $"'{outDir}' is a file; --out names the folder for the image"));
+                else
+                    problems.AddRange(Core.Files.OutputCheck.Check(
+                        Inputs(request, parse.GetValue(identity)).Select(i => new Core.Files.UserInput(i.Flag, i.Path)),
+                        [new Core.Files.UserOutput("--out (the evaluation image)", imagePath, [".png"], CreatesFolder: true)], parse.GetValue(force)));
+                if (problems.Count > 0) return fail.BadInput(problems);
+                Core.Files.AtomicFile.RemoveLeftovers(imagePath);
+                return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json), stdout, stderr, ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return fail.Cancelled("cancelled");
+            }
+            catch (Exception e)
+            {
+                return fail.Unexpected(e, "the evaluation");
+            }
         });
         return command;
+    }
+
+    private static IEnumerable<(string Flag, string Path)> Inputs(EvaluationRequest request, string? identityModel)
+    {
+        yield return ("--video", request.Video);
+        yield return ("--portrait", request.Portrait);
+        if (request.Original is not null) yield return ("--original", request.Original);
+        if (request.Audio is not null) yield return ("--audio", request.Audio);
+        if (identityModel is not null) yield return ("--identity-model", identityModel);
     }
 
     /// <summary>The frame rule a dub with this length policy used past the original's end.</summary>
@@ -86,8 +126,15 @@ internal static class EvalCommand
     internal static async Task<int> RunAsync(EvaluationRequest request, string modelsDir, string? identityModel, string imagePath, bool json,
         TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, stderr, cancellationToken);
-        if (result is null) return code;
+        var errors = new StringWriter();
+        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, errors, cancellationToken);
+        stderr.Write(errors.ToString());
+        if (result is null)
+        {
+            // --json: one object on stdout on failure too (the message is on stderr already).
+            if (json) stdout.WriteLine(JsonSerializer.Serialize(new { ok = false, exitCode = code, error = errors.ToString().Trim() }, Json));
+            return code;
+        }
         if (json) stdout.WriteLine(JsonSerializer.Serialize(result, Json));
         else Summary(stdout, result);
         return Ok;
@@ -117,6 +164,7 @@ internal static class EvalCommand
             var runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
             var catalog = new ModelCatalog(runtime, ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
             using var models = EvaluationModels.Open(catalog, identityPath);
+            await WarnOnLengthsAsync(media, request, stderr, cancellationToken);
             var result = await new VideoEvaluator(media, models).EvaluateAsync(request, imagePath, cancellationToken);
             return (Ok, result);
         }
@@ -147,13 +195,26 @@ internal static class EvalCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             stderr.WriteLine("eval: cancelled");
-            return (Failed, null);
+            return (Cancelled, null);
         }
         catch (Exception e) when (e is MediaException or IOException or UnauthorizedAccessException or InvalidDataException or OrtException or ArgumentException or OpenCvSharp.OpenCVException)
         {
             stderr.WriteLine($"eval: failed: {e.Message}");
             return (Failed, null);
         }
+    }
+
+    /// <summary>A driving audio whose length differs from the video's by more than a frame: the lip-sync numbers compare unequal spans.</summary>
+    private static async Task WarnOnLengthsAsync(MediaEngine media, EvaluationRequest request, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (request.Audio is null) return;
+        var video = (await media.ProbeAsync(request.Video, cancellationToken)).RequireVideo();
+        var audio = (await media.ProbeAsync(request.Audio, cancellationToken)).Audio.FirstOrDefault();
+        if (audio is null || !video.FrameRate.IsValid) return;
+        var videoSeconds = video.FrameRate.FrameSeconds(video.FrameCount);
+        if (Math.Abs(audio.Duration - videoSeconds) > 1.0 / video.FrameRate.Value)
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"eval: warning: --audio '{request.Audio}' lasts {audio.Duration:0.###} s but --video '{request.Video}' lasts {videoSeconds:0.###} s (more than a frame apart); lip sync is measured over the shared span"));
     }
 
     private static int Fail(TextWriter stderr, string message)
