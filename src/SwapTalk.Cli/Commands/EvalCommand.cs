@@ -39,6 +39,7 @@ internal static class EvalCommand
         var portrait = new Option<string>("--portrait") { Description = "the portrait whose identity the video should show", Required = true };
         var original = new Option<string?>("--original") { Description = "the target video the output was made from (enables SSIM/PSNR, closer-to-portrait, and LMD when self-driven)" };
         var audio = new Option<string?>("--audio") { Description = "the driving speech (default: the video's own audio track); giving it means cross-driven" };
+        var truth = new Option<string?>("--truth") { Description = "a real video of someone saying the driving speech (for GRID: the clip the audio came from): the mouth is measured against it" };
         var gallery = new Option<string?>("--gallery") { Description = "a folder of portrait images (several people) for ID retrieval" };
         var output = new Option<string?>("--out") { Description = "the folder for the PNG summary (default: the video's folder); the file is VIDEO's name + .eval.png" };
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout and nothing else" };
@@ -52,7 +53,7 @@ internal static class EvalCommand
         var force = new Option<bool>("--force") { Description = "replace an existing evaluation image" };
         var identity = new Option<string?>("--identity-model") { Description = $"the MobileFaceNet identity model (default: ${EvaluationModels.IdentityModelVariable}, else MODELS/{EvaluationModels.IdentityModelFile})" };
         var command = new Command("eval", "Measure a talking-face video: identity to the portrait, lip sync to the audio, image quality against the original");
-        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, policy, json, models, identity, force }) command.Options.Add(o);
+        foreach (var o in new Option[] { video, portrait, original, audio, truth, gallery, output, policy, json, models, identity, force }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var request = new EvaluationRequest
@@ -61,6 +62,7 @@ internal static class EvalCommand
                 Portrait = parse.GetValue(portrait)!,
                 Original = parse.GetValue(original),
                 Audio = parse.GetValue(audio),
+                Truth = parse.GetValue(truth),
                 Gallery = parse.GetValue(gallery),
                 LongerOutput = RuleFor(parse.GetValue(policy) switch { "freeze" => LengthPolicy.Freeze, "trim" => LengthPolicy.Trim, _ => LengthPolicy.PingPong }),
             };
@@ -107,6 +109,7 @@ internal static class EvalCommand
         yield return ("--portrait", request.Portrait);
         if (request.Original is not null) yield return ("--original", request.Original);
         if (request.Audio is not null) yield return ("--audio", request.Audio);
+        if (request.Truth is not null) yield return ("--truth", request.Truth);
         if (identityModel is not null) yield return ("--identity-model", identityModel);
     }
 
@@ -148,7 +151,7 @@ internal static class EvalCommand
         {
             var media = MediaEngine.FromEnvironment();
             // The inputs first: a wrong path is reported before ONNX Runtime loads anything.
-            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio) })
+            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio), ("--truth", request.Truth) })
                 if (path is not null && !File.Exists(path))
                     return (Fail(stderr, $"{role} '{path}' does not exist"), null);
             if (request.Gallery is not null && !Directory.Exists(request.Gallery))
@@ -238,11 +241,24 @@ internal static class EvalCommand
         foreach (var s in r.Identity.GallerySkipped) o.WriteLine($"    gallery: skipped {s}");
         if (r.LipSync is { } ls)
         {
-            o.WriteLine($"lip sync (mouth opening against loudness, audio {r.Audio}):");
+            o.WriteLine($"mouth against loudness, audio {r.Audio} (a timing check: high by construction for a loudness-driven mouth):");
             o.WriteLine($"  correlation at lag 0                       {F(ls.CorrelationAtLag0)}  ({ls.FramesUsed} frames; envelope as measured)");
             o.WriteLine($"  detrended correlation at lag 0             {F(ls.Detrended.AtLag0)}  (syllable-rate motion only)");
             o.WriteLine(string.Format(inv, "  best lag within +-{0} frames                {1:+0;-0;0} (detrended r {2}; positive: the audio comes late)", LipSync.MaxLag, ls.BestLag, F(ls.Detrended.AtBestLag)));
             o.WriteLine($"  LMD (mouth landmarks / eye span)           {F(ls.Lmd)}");
+        }
+        if (r.Truth is { } truth)
+        {
+            string Lag(int? k) => k is { } x ? x.ToString("+0;-0;0", inv) : "-";
+            var (v, f) = (truth.Video, truth.Original);
+            o.WriteLine($"mouth against the real speaker {truth.Truth} (video | original, the floor for unrelated speech):");
+            o.WriteLine($"  opening r at lag 0                         {F(v.OpeningAtLag0)} | {F(f?.OpeningAtLag0)}  ({v.Frames} frames)");
+            o.WriteLine($"  best lag within +-{LipSync.MaxLag} (+: video late)         {Lag(v.OpeningBestLag)} (r {F(v.OpeningAtBestLag)}) | {Lag(f?.OpeningBestLag)} (r {F(f?.OpeningAtBestLag)})");
+            o.WriteLine($"  opening velocity r                         {F(v.OpeningVelocity)} | {F(f?.OpeningVelocity)}");
+            o.WriteLine($"  width r                                    {F(v.Width)} | {F(f?.Width)}");
+            o.WriteLine($"  rounding r                                 {F(v.Rounding)} | {F(f?.Rounding)}");
+            o.WriteLine($"  LMDdyn                                     {F(v.LmdDyn)} | {F(f?.LmdDyn)}");
+            o.WriteLine($"  amplitude (opening sd / the truth's)       {F(v.Amplitude)} | {F(f?.Amplitude)}");
         }
         if (r.ImageQuality is { } q)
         {
