@@ -49,8 +49,9 @@ internal static class EvalCommand
         };
         policy.AcceptOnlyFromAmong("ping-pong", "freeze", "trim");
         var identity = new Option<string?>("--identity-model") { Description = $"the MobileFaceNet identity model (default: ${EvaluationModels.IdentityModelVariable}, else MODELS/{EvaluationModels.IdentityModelFile})" };
+        var reference = new Option<string?>("--reference-photo") { Description = "another photo of the portrait's person (not the portrait): identity carried, not texture copied" };
         var command = new Command("eval", "Measure a talking-face video: identity to the portrait, lip sync to the audio, image quality against the original");
-        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, policy, json, models, identity }) command.Options.Add(o);
+        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, policy, json, models, identity, reference }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var request = new EvaluationRequest
@@ -65,7 +66,7 @@ internal static class EvalCommand
             var modelsDir = ModelCatalog.ResolveDirectory(parse.GetValue(models));
             var imagePath = ImagePathFor(request.Video, parse.GetValue(output));
             return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json),
-                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct);
+                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct, parse.GetValue(reference));
         });
         return command;
     }
@@ -84,9 +85,9 @@ internal static class EvalCommand
 
     /// <summary>Runs one evaluation and prints it; also what <c>dub --eval</c> calls.</summary>
     internal static async Task<int> RunAsync(EvaluationRequest request, string modelsDir, string? identityModel, string imagePath, bool json,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, string? referencePhoto = null)
     {
-        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, stderr, cancellationToken);
+        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, stderr, cancellationToken, referencePhoto);
         if (result is null) return code;
         if (json) stdout.WriteLine(JsonSerializer.Serialize(result, Json));
         else Summary(stdout, result);
@@ -95,13 +96,13 @@ internal static class EvalCommand
 
     /// <summary>The evaluation, or the exit code and a message on stderr (prefixed "eval:") when it cannot run.</summary>
     internal static async Task<(int Code, EvaluationResult? Result)> EvaluateAsync(EvaluationRequest request, string modelsDir, string? identityModel,
-        string imagePath, TextWriter stderr, CancellationToken cancellationToken)
+        string imagePath, TextWriter stderr, CancellationToken cancellationToken, string? referencePhoto = null)
     {
         try
         {
             var media = MediaEngine.FromEnvironment();
             // The inputs first: a wrong path is reported before ONNX Runtime loads anything.
-            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio) })
+            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio), ("--reference-photo", referencePhoto) })
                 if (path is not null && !File.Exists(path))
                     return (Fail(stderr, $"{role} '{path}' does not exist"), null);
             if (request.Gallery is not null && !Directory.Exists(request.Gallery))
@@ -118,6 +119,8 @@ internal static class EvalCommand
             var catalog = new ModelCatalog(runtime, ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
             using var models = EvaluationModels.Open(catalog, identityPath);
             var result = await new VideoEvaluator(media, models).EvaluateAsync(request, imagePath, cancellationToken);
+            if (referencePhoto is not null)
+                result = result with { Reference = await new ReferencePhotoEvaluator(media, models).EvaluateAsync(request.Video, request.Portrait, referencePhoto, request.Original, request.LongerOutput, cancellationToken) };
             return (Ok, result);
         }
         catch (BadInputException e)
@@ -175,6 +178,12 @@ internal static class EvalCommand
         o.WriteLine($"  closer to the portrait than the original   {Pct(r.Identity.CloserToPortrait)}");
         o.WriteLine($"  ID retrieve                                {Pct(r.Identity.IdRetrieve)}{(r.Identity.GallerySize is { } g ? $" (gallery of {g})" : "")}");
         foreach (var s in r.Identity.GallerySkipped) o.WriteLine($"    gallery: skipped {s}");
+        if (r.Reference is { } rf)
+        {
+            o.WriteLine($"identity against the reference photo {rf.Photo} (the portrait scores {F(rf.PortraitToReference)} to it):");
+            o.WriteLine($"  mean cosine of the output                  {F(rf.Consistency)}  (min {F(rf.Min)}); the original's {F(rf.OriginalToReference)}");
+            o.WriteLine($"  closer to it than the original             {Pct(rf.CloserThanOriginal)}");
+        }
         if (r.LipSync is { } ls)
         {
             o.WriteLine($"lip sync (mouth opening against loudness, audio {r.Audio}):");
