@@ -75,6 +75,12 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         PasteMouthInterior(face, background, shapedLocal, opening, scale);
         PasteTargetEyes(face, background, shapedLocal, scale);
 
+        // Outside the outline the face is the frame itself (the shading's change extends past the mask).
+        using (var outside = new Mat())
+        {
+            Cv2.BitwiseNot(faceMask, outside);
+            background.CopyTo(face, outside);
+        }
         using var alpha = Feather(faceMask, to, scale);
         Blend(face, background, alpha, frameRoi);
     }
@@ -102,7 +108,10 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         var down = FaceGeometry.Down(to.AsSpan(0, MeshPoints.Landmarks));
         var outline = MeshPoints.Outline.Select(i => i < 17 ? to[i] + (to[i] - centre) * 2 + down * (3 * scale) : to[i]).Select(ToPoint);
         Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
-        using var wide = Soft(top, ForeheadFeather * scale);
+        // Not pulled in: the band is centred on the forehead line, so it stays above the brows (pulled in by as much,
+        // it faded the portrait's brows into the target's; the face outside the outline is the frame's, see Render).
+        using var wide = new Mat();
+        Cv2.GaussianBlur(top, wide, new Size(0, 0), Math.Max(1.0, ForeheadFeather * scale));
         Cv2.Min(narrow, wide, narrow);
         return narrow;
     }
