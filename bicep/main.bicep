@@ -225,6 +225,8 @@ output AZURE_CONTAINER_REGISTRY_NAME string = registry.outputs.name
 output AZURE_CONTAINER_APPS_ENVIRONMENT_NAME string = appsEnvironment.outputs.name
 output SERVICE_FUNCTIONS_NAME string = functionApp.outputs.name
 output SERVICE_FUNCTIONS_URI string = functionApp.outputs.uri
+@description('The web page: an HTTP function of the app (anonymous files; the page asks for a function key for the API).')
+output PAGE_URL string = '${functionApp.outputs.uri}/api/page/'
 output FUNCTIONS_HOSTNAME string = functionApp.outputs.fqdn
 output STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output STORAGE_BLOB_ENDPOINT string = storage.outputs.blobEndpoint

@@ -2,6 +2,7 @@
 # Idempotent, quiet set-up for a fresh Debian machine with the .NET SDK:
 #   - ffmpeg/ffprobe (Debian package)
 #   - libgtk-3-0 (OpenCvSharp's native library) and python3-opencv (the tracking bench's reference)
+#   - chromium and chromium-driver (the web page's browser tests drive them headless)
 #   - Azurite 3.35.0 (Azure Storage emulator: blob, queue, table) from npm, in tools/azurite/ (the cloud tests;
 #     scripts/test.sh starts and stops it). The Bicep CLI comes as a NuGet package download (the tests set its run bit).
 # ONNX Runtime needs nothing here: its NuGet package carries libonnxruntime.so into every build.
@@ -48,6 +49,12 @@ fi
 if ! dpkg -s python3-opencv >/dev/null 2>&1; then
   echo "setup: installing python3-opencv (Debian package; the tracking bench's reference)"
   apt_install python3-opencv
+fi
+
+# Chromium and its WebDriver: the page's tests drive Debian's browser headless (tests/SwapTalk.Web.Tests).
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  echo "setup: installing chromium and chromium-driver (Debian packages; the web page's browser tests)"
+  apt_install chromium chromium-driver
 fi
 
 # Azurite for the cloud host's tests (scripts/test.sh starts it). 3.35.0 is the newest that runs on Node 20.

@@ -38,6 +38,9 @@ public static class Program
     {
         configuration.ProcessTerminationTimeout = null;
         var parse = BuildRoot().Parse(args);
+        // --json promises one JSON object on stdout whatever happens, a usage error included (no help text there).
+        if (parse.Errors.Count > 0 && args.Contains("--json"))
+            return CommandFailures.Usage(args.FirstOrDefault() ?? "swaptalk", parse.Errors.Select(e => e.Message), configuration.Output, configuration.Error);
         var code = await parse.InvokeAsync(configuration, cancellationToken);
         return parse.Errors.Count > 0 ? UsageError : code;
     }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
 using SwapTalk.Functions.Http;
+using SwapTalk.Http;
 using SwapTalk.Functions.Storage;
 using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Storage;

@@ -16,6 +16,7 @@ internal static class CommandCatalog
         yield return EvalCommand.Create();
         yield return WorkerCommand.Create();
         yield return JobsCommand.Create();
+        yield return ServeCommand.Create();
     }
 }
 

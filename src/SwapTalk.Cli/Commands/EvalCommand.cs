@@ -23,6 +23,7 @@ internal static class EvalCommand
     public const int Ok = 0;
     public const int Failed = 1;
     public const int BadInput = 2;
+    public const int Cancelled = 3;
 
     /// <summary>The JSON the command prints; +-infinity (a PSNR of identical frames) is written as "Infinity".</summary>
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -38,6 +39,7 @@ internal static class EvalCommand
         var portrait = new Option<string>("--portrait") { Description = "the portrait whose identity the video should show", Required = true };
         var original = new Option<string?>("--original") { Description = "the target video the output was made from (enables SSIM/PSNR, closer-to-portrait, and LMD when self-driven)" };
         var audio = new Option<string?>("--audio") { Description = "the driving speech (default: the video's own audio track); giving it means cross-driven" };
+        var truth = new Option<string?>("--truth") { Description = "a real video of someone saying the driving speech (for GRID: the clip the audio came from): the mouth is measured against it" };
         var gallery = new Option<string?>("--gallery") { Description = "a folder of portrait images (several people) for ID retrieval" };
         var output = new Option<string?>("--out") { Description = "the folder for the PNG summary (default: the video's folder); the file is VIDEO's name + .eval.png" };
         var json = new Option<bool>("--json") { Description = "print one JSON object on stdout and nothing else" };
@@ -48,10 +50,11 @@ internal static class EvalCommand
             DefaultValueFactory = _ => "ping-pong",
         };
         policy.AcceptOnlyFromAmong("ping-pong", "freeze", "trim");
+        var force = new Option<bool>("--force") { Description = "replace an existing evaluation image" };
         var identity = new Option<string?>("--identity-model") { Description = $"the MobileFaceNet identity model (default: ${EvaluationModels.IdentityModelVariable}, else MODELS/{EvaluationModels.IdentityModelFile})" };
         var reference = new Option<string?>("--reference-photo") { Description = "another photo of the portrait's person (not the portrait): identity carried, not texture copied" };
         var command = new Command("eval", "Measure a talking-face video: identity to the portrait, lip sync to the audio, image quality against the original");
-        foreach (var o in new Option[] { video, portrait, original, audio, gallery, output, policy, json, models, identity, reference }) command.Options.Add(o);
+        foreach (var o in new Option[] { video, portrait, original, audio, truth, gallery, output, policy, json, models, identity, force, reference }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var request = new EvaluationRequest
@@ -60,15 +63,57 @@ internal static class EvalCommand
                 Portrait = parse.GetValue(portrait)!,
                 Original = parse.GetValue(original),
                 Audio = parse.GetValue(audio),
+                Truth = parse.GetValue(truth),
                 Gallery = parse.GetValue(gallery),
                 LongerOutput = RuleFor(parse.GetValue(policy) switch { "freeze" => LengthPolicy.Freeze, "trim" => LengthPolicy.Trim, _ => LengthPolicy.PingPong }),
             };
             var modelsDir = ModelCatalog.ResolveDirectory(parse.GetValue(models));
             var imagePath = ImagePathFor(request.Video, parse.GetValue(output));
-            return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json),
-                parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct, parse.GetValue(reference));
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var fail = new CommandFailures("eval", stdout, stderr, parse.GetValue(json));
+            try
+            {
+                // Every input and the image's location first, all problems at once; the image never replaces an input.
+                var problems = new List<JobInputError>();
+                foreach (var (flag, path) in Inputs(request, parse.GetValue(identity)))
+                    if (Core.Files.InputPaths.Problem(path) is { } problem) problems.Add(new(flag, problem));
+                    else if (Directory.Exists(path)) problems.Add(new(flag, $"'{path}' is a folder, expected a file"));
+                    else if (!File.Exists(path)) problems.Add(new(flag, $"'{path}' does not exist"));
+                if (request.Gallery is not null && !Directory.Exists(request.Gallery))
+                    problems.Add(new("--gallery", $"'{request.Gallery}' is not a folder"));
+                if (parse.GetValue(reference) is { } photo && !File.Exists(photo))
+                    problems.Add(new("--reference-photo", $"'{photo}' does not exist"));
+                if (parse.GetValue(output) is { } outDir && File.Exists(outDir))
+                    problems.Add(new("--out", $"'{outDir}' is a file; --out names the folder for the image"));
+                else
+                    problems.AddRange(Core.Files.OutputCheck.Check(
+                        Inputs(request, parse.GetValue(identity)).Select(i => new Core.Files.UserInput(i.Flag, i.Path)),
+                        [new Core.Files.UserOutput("--out (the evaluation image)", imagePath, [".png"], CreatesFolder: true)], parse.GetValue(force)));
+                if (problems.Count > 0) return fail.BadInput(problems);
+                Core.Files.AtomicFile.RemoveLeftovers(imagePath);
+                return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json), stdout, stderr, ct, parse.GetValue(reference));
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return fail.Cancelled("cancelled");
+            }
+            catch (Exception e)
+            {
+                return fail.Unexpected(e, "the evaluation");
+            }
         });
         return command;
+    }
+
+    private static IEnumerable<(string Flag, string Path)> Inputs(EvaluationRequest request, string? identityModel)
+    {
+        yield return ("--video", request.Video);
+        yield return ("--portrait", request.Portrait);
+        if (request.Original is not null) yield return ("--original", request.Original);
+        if (request.Audio is not null) yield return ("--audio", request.Audio);
+        if (request.Truth is not null) yield return ("--truth", request.Truth);
+        if (identityModel is not null) yield return ("--identity-model", identityModel);
     }
 
     /// <summary>The frame rule a dub with this length policy used past the original's end.</summary>
@@ -87,8 +132,15 @@ internal static class EvalCommand
     internal static async Task<int> RunAsync(EvaluationRequest request, string modelsDir, string? identityModel, string imagePath, bool json,
         TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, string? referencePhoto = null)
     {
-        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, stderr, cancellationToken, referencePhoto);
-        if (result is null) return code;
+        var errors = new StringWriter();
+        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, errors, cancellationToken, referencePhoto);
+        stderr.Write(errors.ToString());
+        if (result is null)
+        {
+            // --json: one object on stdout on failure too (the message is on stderr already).
+            if (json) stdout.WriteLine(JsonSerializer.Serialize(new { ok = false, exitCode = code, error = errors.ToString().Trim() }, Json));
+            return code;
+        }
         if (json) stdout.WriteLine(JsonSerializer.Serialize(result, Json));
         else Summary(stdout, result);
         return Ok;
@@ -102,7 +154,7 @@ internal static class EvalCommand
         {
             var media = MediaEngine.FromEnvironment();
             // The inputs first: a wrong path is reported before ONNX Runtime loads anything.
-            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio), ("--reference-photo", referencePhoto) })
+            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio), ("--truth", request.Truth), ("--reference-photo", referencePhoto) })
                 if (path is not null && !File.Exists(path))
                     return (Fail(stderr, $"{role} '{path}' does not exist"), null);
             if (request.Gallery is not null && !Directory.Exists(request.Gallery))
@@ -118,6 +170,7 @@ internal static class EvalCommand
             var runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
             var catalog = new ModelCatalog(runtime, ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
             using var models = EvaluationModels.Open(catalog, identityPath);
+            await WarnOnLengthsAsync(media, request, stderr, cancellationToken);
             var result = await new VideoEvaluator(media, models).EvaluateAsync(request, imagePath, cancellationToken);
             if (referencePhoto is not null)
                 result = result with { Reference = await new ReferencePhotoEvaluator(media, models).EvaluateAsync(request.Video, request.Portrait, referencePhoto, request.Original, request.LongerOutput, cancellationToken) };
@@ -150,13 +203,26 @@ internal static class EvalCommand
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             stderr.WriteLine("eval: cancelled");
-            return (Failed, null);
+            return (Cancelled, null);
         }
         catch (Exception e) when (e is MediaException or IOException or UnauthorizedAccessException or InvalidDataException or OrtException or ArgumentException or OpenCvSharp.OpenCVException)
         {
             stderr.WriteLine($"eval: failed: {e.Message}");
             return (Failed, null);
         }
+    }
+
+    /// <summary>A driving audio whose length differs from the video's by more than a frame: the lip-sync numbers compare unequal spans.</summary>
+    private static async Task WarnOnLengthsAsync(MediaEngine media, EvaluationRequest request, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        if (request.Audio is null) return;
+        var video = (await media.ProbeAsync(request.Video, cancellationToken)).RequireVideo();
+        var audio = (await media.ProbeAsync(request.Audio, cancellationToken)).Audio.FirstOrDefault();
+        if (audio is null || !video.FrameRate.IsValid) return;
+        var videoSeconds = video.FrameRate.FrameSeconds(video.FrameCount);
+        if (Math.Abs(audio.Duration - videoSeconds) > 1.0 / video.FrameRate.Value)
+            stderr.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"eval: warning: --audio '{request.Audio}' lasts {audio.Duration:0.###} s but --video '{request.Video}' lasts {videoSeconds:0.###} s (more than a frame apart); lip sync is measured over the shared span"));
     }
 
     private static int Fail(TextWriter stderr, string message)
@@ -186,11 +252,24 @@ internal static class EvalCommand
         }
         if (r.LipSync is { } ls)
         {
-            o.WriteLine($"lip sync (mouth opening against loudness, audio {r.Audio}):");
+            o.WriteLine($"mouth against loudness, audio {r.Audio} (a timing check: high by construction for a loudness-driven mouth):");
             o.WriteLine($"  correlation at lag 0                       {F(ls.CorrelationAtLag0)}  ({ls.FramesUsed} frames; envelope as measured)");
             o.WriteLine($"  detrended correlation at lag 0             {F(ls.Detrended.AtLag0)}  (syllable-rate motion only)");
             o.WriteLine(string.Format(inv, "  best lag within +-{0} frames                {1:+0;-0;0} (detrended r {2}; positive: the audio comes late)", LipSync.MaxLag, ls.BestLag, F(ls.Detrended.AtBestLag)));
             o.WriteLine($"  LMD (mouth landmarks / eye span)           {F(ls.Lmd)}");
+        }
+        if (r.Truth is { } truth)
+        {
+            string Lag(int? k) => k is { } x ? x.ToString("+0;-0;0", inv) : "-";
+            var (v, f) = (truth.Video, truth.Original);
+            o.WriteLine($"mouth against the real speaker {truth.Truth} (video | original, the floor for unrelated speech):");
+            o.WriteLine($"  opening r at lag 0                         {F(v.OpeningAtLag0)} | {F(f?.OpeningAtLag0)}  ({v.Frames} frames)");
+            o.WriteLine($"  best lag within +-{LipSync.MaxLag} (+: video late)         {Lag(v.OpeningBestLag)} (r {F(v.OpeningAtBestLag)}) | {Lag(f?.OpeningBestLag)} (r {F(f?.OpeningAtBestLag)})");
+            o.WriteLine($"  opening velocity r                         {F(v.OpeningVelocity)} | {F(f?.OpeningVelocity)}");
+            o.WriteLine($"  width r                                    {F(v.Width)} | {F(f?.Width)}");
+            o.WriteLine($"  rounding r                                 {F(v.Rounding)} | {F(f?.Rounding)}");
+            o.WriteLine($"  LMDdyn                                     {F(v.LmdDyn)} | {F(f?.LmdDyn)}");
+            o.WriteLine($"  amplitude (opening sd / the truth's)       {F(v.Amplitude)} | {F(f?.Amplitude)}");
         }
         if (r.ImageQuality is { } q)
         {

@@ -32,9 +32,10 @@ internal static class InspectCommand
         var frames = new Option<string?>("--frames") { Description = "the frames to track, A:B = frames A to B-1 (A: or :B open-ended; default: all)" };
         var face = new Option<string>("--face-selection") { Description = $"which face when there are several: {string.Join(", ", FaceSelectors.Names)} (as for dub)", DefaultValueFactory = _ => FaceSelectors.Names[0] };
         var stats = new Option<bool>("--stats") { Description = "also print every tracked frame: source, score, box, quad" };
+        var force = new Option<bool>("--force") { Description = "replace an existing contact sheet" };
         var command = new Command("inspect", "Track the face through a video and write a PNG contact sheet of boxes, landmarks, aligned crops and masks");
         command.Arguments.Add(video);
-        foreach (var option in new Option[] { models, output, every, frames, face, stats }) command.Options.Add(option);
+        foreach (var option in new Option[] { models, output, every, frames, face, stats, force }) command.Options.Add(option);
 
         command.SetAction(async (parse, ct) =>
         {
@@ -48,7 +49,12 @@ internal static class InspectCommand
                 var selector = FaceSelectors.For(FaceSelectors.Parse(parse.GetValue(face) ?? FaceSelectors.Names[0]));
                 var modelsDir = ModelCatalog.ResolveDirectory(parse.GetValue(models));
                 if (!Directory.Exists(modelsDir)) return Usage(stderr, $"inspect: models folder {modelsDir} does not exist (--models DIR or {ModelCatalog.DirectoryVariable})");
-                var sheetPath = parse.GetValue(output) ?? Path.GetFileNameWithoutExtension(path) + "_faces.png";
+                var sheetPath = Path.GetFullPath(parse.GetValue(output) ?? Path.GetFileNameWithoutExtension(path) + "_faces.png");
+                if (Core.Files.InputPaths.Problem(path) is { } inputProblem) return Usage(stderr, $"inspect: VIDEO {inputProblem}");
+                var problems = Core.Files.OutputCheck.Check([new("VIDEO", path)],
+                    [new(parse.GetValue(output) is null ? "--out (default name)" : "--out", sheetPath, [".png", ".jpg", ".jpeg"])], parse.GetValue(force));
+                if (problems.Count > 0) return Usage(stderr, "inspect: " + string.Join("; ", problems.Select(p => $"{p.Input}: {p.Message}")));
+                Core.Files.AtomicFile.RemoveLeftovers(sheetPath);
 
                 var media = MediaEngine.FromEnvironment();
                 // Probe before loading models: a wrong VIDEO is reported without waiting for ONNX Runtime.
@@ -85,12 +91,21 @@ internal static class InspectCommand
             catch (OperationCanceledException)
             {
                 stderr.WriteLine("swaptalk: cancelled");
-                return Failed;
+                return 3;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OrtException or InvalidOperationException)
             {
                 stderr.WriteLine($"swaptalk: inspect: {e.Message}");
                 return Failed;
+            }
+            catch (SwapTalk.Core.Jobs.BadInputException e)
+            {
+                stderr.WriteLine($"swaptalk: inspect: {string.Join("; ", e.Errors.Select(x => x.Message))}");
+                return BadInput;
+            }
+            catch (Exception e)
+            {
+                return new CommandFailures("inspect", stdout, stderr, json: false).Unexpected(e, "the inspection");
             }
         });
         return command;

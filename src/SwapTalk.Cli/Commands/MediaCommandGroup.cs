@@ -121,12 +121,17 @@ internal static class MediaCommandGroup
         catch (OperationCanceledException)
         {
             Console.Error.WriteLine("swaptalk: cancelled");
-            return Failed;
+            return 3;
         }
         catch (IOException e)
         {
             Console.Error.WriteLine($"swaptalk: {e.Message}");
             return Failed;
+        }
+        catch (Exception e)
+        {
+            // Anything unexpected: one line and a log file holding the stack trace, never the trace itself.
+            return new CommandFailures("media", Console.Out, Console.Error, json: false).Unexpected(e, "the media command");
         }
     }
 }

@@ -27,15 +27,21 @@ internal static class MediaResegmentCommand
         var crf = new Option<int>("--crf") { Description = "x264 CRF for the segments", DefaultValueFactory = _ => 18 };
         var preset = new Option<string>("--preset") { Description = "x264 preset for the segments", DefaultValueFactory = _ => "medium" };
         var keep = new Option<bool>("--keep-segments") { Description = "keep the segment files (beside the output)" };
+        var force = new Option<bool>("--force") { Description = "replace an existing output file" };
         var command = new Command("resegment", "Split a video into segments, verify a lossless round trip frame by frame, concatenate and mux audio");
         command.Arguments.Add(video);
-        foreach (var o in new Option[] { segments, audio, output, crf, preset, keep }) command.Options.Add(o);
+        foreach (var o in new Option[] { segments, audio, output, crf, preset, keep, force }) command.Options.Add(o);
         command.SetAction((parse, ct) => MediaCommandGroup.RunAsync(async () =>
         {
             var videos = parse.GetValue(video) ?? [];
             if (videos.Length != 1) return MediaCommandGroup.Usage("media resegment takes exactly one VIDEO");
             var outPath = parse.GetValue(output);
             if (string.IsNullOrWhiteSpace(outPath)) return MediaCommandGroup.Usage("--out OUT.mp4 is required");
+            var inputs = new List<Core.Files.UserInput> { new("VIDEO", videos[0]) };
+            if (parse.GetValue(audio) is { } audioIn) inputs.Add(new("--audio", audioIn));
+            var problems = Core.Files.OutputCheck.Check(inputs, [new("--out", outPath, [".mp4"])], parse.GetValue(force));
+            if (problems.Count > 0) return MediaCommandGroup.Usage(string.Join("; ", problems.Select(p => $"{p.Input}: {p.Message}")));
+            Core.Files.AtomicFile.RemoveLeftovers(outPath);
             var encoding = VideoEncoding.H264(parse.GetValue(crf), parse.GetValue(preset) ?? "medium");
             return await RunAsync(videos[0], parse.GetValue(segments), parse.GetValue(audio), outPath, encoding, parse.GetValue(keep), ct);
         }));
@@ -111,14 +117,15 @@ internal static class MediaResegmentCommand
                 return MediaCommandGroup.Failed;
             }
 
-            var result = await engine.StitchAsync(production, audioPath, outPath, ct);
+            StitchResult? result = null;
+            await Core.Files.AtomicFile.WriteAsync(outPath, async temp => result = await engine.StitchAsync(production, audioPath, temp, ct));
             var output = await engine.ProbeAsync(outPath, ct);
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Format(inv, "{0}: {1} frames at {2} fps, {3}x{4}, {5} segments of {6}-{7} frames (+{8} context frames each side)",
                 videoPath, video.FrameCount, video.FrameRate, video.Width, video.Height, ranges.Count, ranges.Min(r => r.Count), ranges.Max(r => r.Count), ContextFrames));
             Console.WriteLine(string.Format(inv, "verified: {0}/{0} frames identical (hash per frame) after lossless segments + concatenation", reference.Count));
             Console.WriteLine(string.Format(inv, "{0}: {2}, {3} frames, video {4:0.000} s{5}; {6:0.0} s",
-                outPath, output.RequireVideo().Codec, encoding, output.RequireVideo().FrameCount, result.VideoSeconds,
+                outPath, output.RequireVideo().Codec, encoding, output.RequireVideo().FrameCount, result!.VideoSeconds,
                 output.Audio.Count > 0 ? string.Format(inv, ", audio {0:0.000} s ({1}, trimmed or padded to the video)", output.Audio[0].Duration, Path.GetFileName(audioPath)) : ", no audio",
                 clock.Elapsed.TotalSeconds));
             return MediaCommandGroup.Ok;

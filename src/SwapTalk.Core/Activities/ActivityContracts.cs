@@ -70,7 +70,8 @@ public sealed record PrepareSourceResult(string SourceLatentBlob, int FacesFound
 /// <param name="Engine">The plan's engine: latent runs the audio encoder; geometric measures the loudness that opens the mouth.</param>
 public sealed record PrepareAudioFeaturesInput(string JobId, string AudioBlob, string ModelsDir, DubEngine Engine = DubEngine.Latent) : IJobScoped;
 
-public sealed record PrepareAudioFeaturesResult(string AudioFeaturesBlob, int FeatureCount, bool Reused, double Seconds);
+/// <param name="MouthDrive">geometric engine: how the mouth is driven (visemes or loudness only), for the report's notes</param>
+public sealed record PrepareAudioFeaturesResult(string AudioFeaturesBlob, int FeatureCount, bool Reused, double Seconds, string? MouthDrive = null);
 
 /// <summary>
 /// RenderSegment: the frames of one planned segment (plan blob, segment index), face-swapped and lip-synced,

@@ -16,6 +16,7 @@ public static class PreparedMetadata
     public const string FacesFound = "faces_found";
     public const string ReferenceFrame = "reference_frame";
     public const string FeatureCount = "feature_count";
+    public const string MouthDrive = "mouth_drive";
     public const string Frames = "frames";
 }
 
@@ -116,17 +117,23 @@ public sealed class PrepareAudioFeaturesActivity(PipelineServices services) : IA
             var models = services.Models(services.ModelsFor(input.ModelsDir));
             var clock = new StageClock(input.JobId);
             AudioFeatureSummary summary;
+            var visemes = input.Engine == DubEngine.Geometric ? Engines.Geometric.Mouth.VisemeModels.Load(models.Catalog.Directory) : null;
             await using (var audio = await store.GetLocalFileAsync(input.AudioBlob, ct))
                 summary = input.Engine == DubEngine.Geometric
-                    ? await new MouthDriveStage(services.Media.Tools, models.Catalog.Manifest.LipSyncWindow).ExtractAsync(audio.LocalPath, pending.LocalPath, clock, ct)
+                    ? await new MouthDriveStage(services.Media.Tools, models.Catalog.Manifest.LipSyncWindow, visemes).ExtractAsync(audio.LocalPath, pending.LocalPath, clock, ct)
                     : await new AudioFeatureStage(services.Media.Tools, models.Latent, services.Options.AudioChunking)
                         .ExtractAsync(audio.LocalPath, pending.LocalPath, clock, ct);
             pending.Metadata[PreparedMetadata.FeatureCount] = summary.FeatureCount.ToString(CultureInfo.InvariantCulture);
+            if (input.Engine == DubEngine.Geometric)
+                pending.Metadata[PreparedMetadata.MouthDrive] = visemes is null
+                    ? $"mouth: loudness only (no viseme model: {Engines.Geometric.Mouth.VisemeModel.FileName} not in the models folder's visemes/ nor ${Engines.Geometric.Mouth.VisemeModel.PathVariable})"
+                    : string.Create(CultureInfo.InvariantCulture, $"mouth: visemes (HeadAudio) and loudness, the generic viseme map; viseme front end {clock.SecondsOf(PipelineStages.Visemes):0.000} s of work for {summary.Seconds:0.0} s of speech");
         }, new BlobWriteOptions { ContentType = "application/octet-stream" },
             reuseIf: p => p.Metadata.ContainsKey(PreparedMetadata.FeatureCount), cancellationToken);
 
         var count = long.Parse(produced.Properties.Metadata[PreparedMetadata.FeatureCount], CultureInfo.InvariantCulture);
-        return new PrepareAudioFeaturesResult(name, (int)Math.Min(int.MaxValue, count), produced.Reused, watch.Elapsed.TotalSeconds);
+        return new PrepareAudioFeaturesResult(name, (int)Math.Min(int.MaxValue, count), produced.Reused, watch.Elapsed.TotalSeconds,
+            produced.Properties.Metadata.TryGetValue(PreparedMetadata.MouthDrive, out var mouth) ? mouth : null);
     }
 }
 

@@ -17,6 +17,9 @@ public sealed record EvaluationRequest
     /// <summary>The driving speech; null: the evaluated video's own audio track.</summary>
     public string? Audio { get; init; }
 
+    /// <summary>A real video of someone saying the driving speech (for GRID: the clip the audio came from): the mouth's truth.</summary>
+    public string? Truth { get; init; }
+
     /// <summary>A folder of portraits (the portrait among them or not) for ID retrieval.</summary>
     public string? Gallery { get; init; }
 
@@ -112,6 +115,10 @@ public sealed record EvaluationResult
     public ReferenceIdentityResult? Reference { get; init; }
     public LipSyncResult? LipSync { get; init; }
     public ImageQualityResult? ImageQuality { get; init; }
+
+    /// <summary>The mouth against a real speaker of the driving speech (<c>--truth</c>).</summary>
+    public TruthResult? Truth { get; init; }
+
     public required SharpnessResult Sharpness { get; init; }
 
     public required IReadOnlyList<NotComputed> NotComputed { get; init; }

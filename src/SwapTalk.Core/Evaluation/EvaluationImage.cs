@@ -24,12 +24,14 @@ public static class EvaluationImage
     private static readonly Scalar Original = new(40, 40, 200);   // red
     private static readonly Scalar Mouth = new(200, 110, 30);     // blue
     private static readonly Scalar Loudness = new(30, 150, 230);  // orange
+    private static readonly Scalar Grid2 = new(160, 160, 160);    // grey: the original's mouth
 
     internal static void Write(string path, EvaluationResult result, Mat portrait, IReadOnlyList<SampleFrame> samples)
     {
         var header = Header(result);
         var tilesHeight = samples.Any(s => s.Original is not null) ? 2 * (TileHeight + Line) : TileHeight + Line;
-        var height = Margin + header.Count * Line + Margin + 2 * (PlotHeight + Line + Margin) + tilesHeight + Margin;
+        var plots = result.Truth is null ? 2 : 3;
+        var height = Margin + header.Count * Line + Margin + plots * (PlotHeight + Line + Margin) + tilesHeight + Margin;
         using var canvas = new Mat(height, Width, MatType.CV_8UC3, Background);
         var y = Margin;
         foreach (var line in header)
@@ -48,10 +50,20 @@ public static class EvaluationImage
         var lag = result.LipSync?.BestLag;
         Plot(canvas, new Rect(Margin + 40, y + Line, Width - 2 * Margin - 40, PlotHeight), frames.MouthOpening.Count, -3, 3,
             [(Standardise(frames.MouthOpening), Mouth, "mouth opening"), (frames.Loudness is null ? null : Standardise(frames.Loudness), Loudness, "loudness (RMS)")],
-            "MOUTH OPENING AGAINST LOUDNESS (EACH STANDARDISED)" + (result.LipSync is { } ls
+            "MOUTH OPENING AGAINST LOUDNESS, A TIMING CHECK (EACH STANDARDISED)" + (result.LipSync is { } ls
                 ? string.Format(Inv, "   R = {0} AT LAG 0 (DETRENDED {1}); BEST LAG {2:+0;-0;0} FRAMES", F(ls.CorrelationAtLag0), F(ls.Detrended.AtLag0), lag)
                 : "   (NO AUDIO)"), [-2, 0, 2]);
         y += PlotHeight + Line + Margin;
+
+        if (result.Truth is { } truth)
+        {
+            var v = truth.Video;
+            Plot(canvas, new Rect(Margin + 40, y + Line, Width - 2 * Margin - 40, PlotHeight), frames.MouthOpening.Count, 0, 0.4,
+                [(truth.TruthCurves.Opening, Ink, "real speaker (truth)"), (truth.VideoCurves.Opening, Mouth, "this video"), (truth.OriginalCurves?.Opening, Grid2, "original")],
+                string.Format(Inv, "MOUTH OPENING (SHARE OF EYE DISTANCE) AGAINST THE REAL SPEAKER   R {0} (LAG {1:+0;-0;0}: {2})  VELOCITY R {3}  WIDTH R {4}  LMDDYN {5}  AMPLITUDE {6}",
+                    F(v.OpeningAtLag0), v.OpeningBestLag, F(v.OpeningAtBestLag), F(v.OpeningVelocity), F(v.Width), F(v.LmdDyn, "0.000"), F(v.Amplitude)), [0.1, 0.2, 0.3]);
+            y += PlotHeight + Line + Margin;
+        }
 
         // Tiles: the portrait, then each sampled output frame; the originals below.
         var x = Margin;
@@ -85,8 +97,14 @@ public static class EvaluationImage
             $"IDENTITY: CONSISTENCY {F(id.Consistency)} (MIN {F(id.Min)})   TO ORIGINAL {F(id.ToOriginal)}   CLOSER TO PORTRAIT {Pct(id.CloserToPortrait)}   ID RETRIEVE {Pct(id.IdRetrieve)}",
         };
         if (r.LipSync is { } ls)
-            lines.Add(string.Format(Inv, "LIP SYNC: R AT LAG 0 {0} (DETRENDED {1})   BEST LAG {2:+0;-0;0} FRAMES (DETRENDED R {3}; + = AUDIO LATE)   LMD {4}",
+            lines.Add(string.Format(Inv, "MOUTH VS LOUDNESS (TIMING CHECK, HIGH BY CONSTRUCTION): R AT LAG 0 {0} (DETRENDED {1})   BEST LAG {2:+0;-0;0} FRAMES (DETRENDED R {3}; + = AUDIO LATE)   LMD {4}",
                 F(ls.CorrelationAtLag0), F(ls.Detrended.AtLag0), ls.BestLag, F(ls.Detrended.AtBestLag), F(ls.Lmd)));
+        if (r.Truth is { } t)
+            lines.Add(string.Format(Inv, "AGAINST THE REAL SPEAKER (VIDEO / ORIGINAL = FLOOR): OPENING R {0} / {1}   BEST LAG {2:+0;-0;0} / {3:+0;-0;0}   VELOCITY R {4} / {5}",
+                F(t.Video.OpeningAtLag0), F(t.Original?.OpeningAtLag0), t.Video.OpeningBestLag, t.Original?.OpeningBestLag, F(t.Video.OpeningVelocity), F(t.Original?.OpeningVelocity)));
+        if (r.Truth is { } u)
+            lines.Add(string.Format(Inv, "    WIDTH R {0} / {1}   ROUNDING R {2} / {3}   LMDDYN {4} / {5}   AMPLITUDE {6} / {7}",
+                F(u.Video.Width), F(u.Original?.Width), F(u.Video.Rounding), F(u.Original?.Rounding), F(u.Video.LmdDyn, "0.000"), F(u.Original?.LmdDyn, "0.000"), F(u.Video.Amplitude), F(u.Original?.Amplitude)));
         if (r.ImageQuality is { } q)
             lines.Add($"IMAGE: SSIM FACE {F(q.SsimFace)} OUTSIDE {F(q.SsimOutside)}   PSNR FACE {Db(q.PsnrFace)} OUTSIDE {Db(q.PsnrOutside)}");
         lines.Add($"SHARPNESS (VAR. OF LAPLACIAN ON THE FACE): OUTPUT {F(r.Sharpness.Output, "0")}   ORIGINAL {F(r.Sharpness.Original, "0")}");

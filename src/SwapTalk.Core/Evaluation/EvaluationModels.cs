@@ -38,6 +38,9 @@ public sealed class EvaluationModels : IDisposable
         var path = !string.IsNullOrWhiteSpace(configured) ? configured
             : environment(IdentityModelVariable) is { Length: > 0 } fromEnv ? fromEnv
             : Path.Combine(modelsDirectory, IdentityModelFile);
+        // MODELS/mobilefacenet.onnx as well as MODELS/eval/mobilefacenet.onnx: a folder holding every model flat.
+        if (string.IsNullOrWhiteSpace(configured) && !File.Exists(path) && Path.Combine(modelsDirectory, Path.GetFileName(IdentityModelFile)) is var flat && File.Exists(flat))
+            path = flat;
         return Path.GetFullPath(path);
     }
 

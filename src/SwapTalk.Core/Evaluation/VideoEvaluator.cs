@@ -38,6 +38,12 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
             originalInfo.RequireVideo();
         }
         if (request.Audio is not null) await media.ProbeAsync(request.Audio, cancellationToken);
+        MediaInfo? truthInfo = null;
+        if (request.Truth is not null)
+        {
+            truthInfo = await media.ProbeAsync(request.Truth, cancellationToken);
+            truthInfo.RequireVideo();
+        }
         if (request.Gallery is not null && !Directory.Exists(request.Gallery))
             throw new BadInputException("gallery", $"'{request.Gallery}' is not a folder (the gallery is a folder of portrait images)");
 
@@ -56,6 +62,9 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
         var toPortrait = new double?[frames];
         var toOriginal = originalInfo is null ? null : new double?[frames];
         var opening = new double?[frames];
+        // The 68 points per frame of the video and of the original frame it maps to, for the truth comparison.
+        var videoPoints = new List<System.Numerics.Vector2[]?>();
+        var originalPoints = new List<System.Numerics.Vector2[]?>();
         var ssimFace = compareImages ? new double?[frames] : null;
         var psnrFace = compareImages ? new double?[frames] : null;
         var quality = new List<FrameQuality>();
@@ -99,6 +108,10 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
                     // Past the original's end: the frame the dub showed here (ping-pong or freeze), measured when it was read.
                     reference = originalSeen[new FrameMapping(request.LongerOutput, originalSeen.Count).SourceFrameOf(t)];
                 var originalFace = reference?.Face;
+                while (videoPoints.Count < t) videoPoints.Add(null);
+                while (originalPoints.Count < t) originalPoints.Add(null);
+                videoPoints.Add(face?.Landmarks);
+                originalPoints.Add(originalFace?.Landmarks);
                 float[]? embedding = null;
                 if (face is not null)
                 {
@@ -170,6 +183,8 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
 
         var (lipSync, loudness, audioSource) = await LipSyncAsync(request, info, video.FrameRate.Value, opening, lmd, notComputed, cancellationToken);
 
+        var truth = truthInfo is null ? null : await TruthAsync(request.Truth!, truthInfo, videoPoints, originalInfo is null ? null : originalPoints, cancellationToken);
+
         ImageQualityResult? imageQuality = null;
         if (compareImages && quality.Count > 0)
         {
@@ -201,6 +216,7 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
             FramesWithFace = withFace,
             Identity = identity,
             LipSync = lipSync,
+            Truth = truth,
             ImageQuality = imageQuality,
             Sharpness = new SharpnessResult(sharpOut.Count > 0 ? sharpOut.Average() : null, sharpOrig.Count > 0 ? sharpOrig.Average() : null),
             NotComputed = notComputed,
@@ -251,6 +267,33 @@ public sealed class VideoEvaluator(MediaEngine media, EvaluationModels models)
             ? "needs --original (self-driven: the original's mouth is the reference)"
             : "cross-driven (--audio given): the original's mouth follows other speech, so it is no reference"));
         return (result, loudness, audioPath);
+    }
+
+    /// <summary>The real speaker's mouth per frame against the video's and the original's (<see cref="TruthLipSync"/>).</summary>
+    private async Task<TruthResult> TruthAsync(string path, MediaInfo truthInfo, List<System.Numerics.Vector2[]?> video,
+        List<System.Numerics.Vector2[]?>? original, CancellationToken cancellationToken)
+    {
+        var points = new List<System.Numerics.Vector2[]?>();
+        await foreach (var frame in media.ReadFramesAsync(truthInfo, null, new FrameReadOptions { Order = ColorOrder.Bgr }, cancellationToken))
+            using (frame)
+            {
+                while (points.Count < frame.Index) points.Add(null);
+                points.Add(models.Faces.Observe(frame.Image)?.Landmarks);
+            }
+        if (points.All(p => p is null))
+            throw new BadInputException("truth", $"--truth '{path}': no face found in any of its {points.Count} frames; it cannot show how the speech looks");
+        var truth = TruthLipSync.Mouths(points);
+        var originalMouths = original is null ? null : TruthLipSync.Mouths(original);
+        var videoMouths = TruthLipSync.Mouths(video);
+        return new TruthResult
+        {
+            Truth = path,
+            Video = TruthLipSync.Compare(videoMouths, truth),
+            Original = originalMouths is null ? null : TruthLipSync.Compare(originalMouths, truth),
+            TruthCurves = MouthCurves.Of(truth),
+            VideoCurves = MouthCurves.Of(videoMouths),
+            OriginalCurves = originalMouths is null ? null : MouthCurves.Of(originalMouths),
+        };
     }
 
     private async Task<(float[] Embedding, Mat Thumbnail)?> EmbedStillAsync(string path, CancellationToken cancellationToken)

@@ -47,6 +47,9 @@ public sealed class WorkflowFailedException(string instanceId, TaskFailureDetail
 
     /// <summary>True when running the same job again cannot help (bad input).</summary>
     public bool IsPermanent => JobRetry.IsBadInput(Failure);
+
+    /// <summary>A failure of the machine (no space, permission, read-only file system) somewhere down the chain, else None.</summary>
+    public Files.EnvironmentFailure EnvironmentFailure => JobRetry.EnvironmentFailureOf(Failure);
 }
 
 /// <summary>

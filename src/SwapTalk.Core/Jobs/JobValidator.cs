@@ -133,7 +133,8 @@ public sealed class JobValidator(JobLimits? limits = null, IJobInputInspector? i
         }
         catch (BadInputException ex)
         {
-            foreach (var e in ex.Errors) errors.Add(e.Input == input ? e : new JobInputError(input, e.Message));
+            // A models problem found while inspecting (a corrupt detector) stays the models' problem.
+            foreach (var e in ex.Errors) errors.Add(e.Input == input || e.Input == "models" ? e : new JobInputError(input, e.Message));
             return null;
         }
     }
@@ -148,7 +149,12 @@ public sealed class JobValidator(JobLimits? limits = null, IJobInputInspector? i
         }
         if (!File.Exists(path))
         {
-            errors.Add(new(input, $"'{path}' does not exist"));
+            errors.Add(new(input, Files.InputPaths.Problem(path!) ?? $"'{path}' does not exist"));
+            return;
+        }
+        if (Files.InputPaths.IsPlaylist(path!))
+        {
+            errors.Add(new(input, $"'{path}' is a playlist (M3U/HLS); playlists and the URLs in them are not read: download the media first and give its local path"));
             return;
         }
         try
@@ -180,9 +186,9 @@ public sealed class JobValidator(JobLimits? limits = null, IJobInputInspector? i
             return false;
         }
         // Remote inputs would let ffmpeg open network protocols; the engine takes local files only.
-        if (path.Contains("://", StringComparison.Ordinal))
+        if (Files.InputPaths.LooksLikeUrl(path))
         {
-            errors.Add(new(input, $"'{path}' is a URL; only local files are accepted"));
+            errors.Add(new(input, $"'{path}' is a URL; only local files are accepted: URLs are not read, download the file first and give its local path"));
             return false;
         }
         return true;

@@ -20,7 +20,8 @@ public sealed record VideoFacts(
 public sealed record AudioFacts(double DurationSeconds, int SampleRate, int Channels);
 
 /// <summary>The source portrait: its size and how many faces the detector found in it.</summary>
-public sealed record PortraitFacts(int Width, int Height, int FacesFound);
+/// <param name="QuarterTurns">Clockwise quarter turns that made the portrait upright (0: it was upright as given).</param>
+public sealed record PortraitFacts(int Width, int Height, int FacesFound, int QuarterTurns = 0);
 
 /// <summary>
 /// How audio features line up with time: the audio encoder emits <see cref="Rate"/> feature frames per

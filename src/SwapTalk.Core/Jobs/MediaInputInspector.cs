@@ -30,8 +30,10 @@ public sealed class MediaInputInspector : IJobInputInspector
     {
         if (_faces is null) throw new InvalidOperationException("this inspector has no face detector, so it cannot inspect portraits");
         using var picture = await LoadPictureAsync(path, "portrait", cancellationToken);
-        var faces = _faces.Detect(picture).Count(f => f.Score >= _minScore);
-        return new PortraitFacts(picture.Width, picture.Height, faces);
+        var (upright, turns) = PortraitOrientation.Upright(picture, _faces.Detect);
+        using var turned = turns == 0 ? null : upright;
+        var faces = _faces.Detect(upright).Count(f => f.Score >= _minScore);
+        return new PortraitFacts(upright.Width, upright.Height, faces, turns);
     }
 
     public async Task<VideoFacts?> ProbeVideoAsync(string path, CancellationToken cancellationToken)

@@ -58,10 +58,31 @@ public sealed class ModelCatalog
         if (!File.Exists(path))
             throw new ModelContractException(new ModelCheckResult(spec, path, ModelCheckStatus.Missing,
                 [$"missing file {path} (set {DirectoryVariable} or run `swaptalk models probe {Directory}` for probe models)"], [], false));
-        var session = Runtime.OpenSession(path, settings ?? Settings, stage);
+        InferenceSession session;
+        try
+        {
+            session = Runtime.OpenSession(path, settings ?? Settings, stage);
+        }
+        catch (OrtException e) when (e is not TensorContractException)
+        {
+            throw Unloadable(spec, path, e);
+        }
         var (problems, notes) = ModelCheck.Compare(spec, session.Inputs, session.Outputs);
         if (problems.Count == 0) return session;
         session.Dispose();
         throw new ModelContractException(new ModelCheckResult(spec, path, ModelCheckStatus.Mismatch, problems, notes, false));
+    }
+
+    /// <summary>
+    /// A model file ONNX Runtime cannot load (truncated, corrupt, not ONNX): refused as a wrong model, naming the file,
+    /// before the first frame, instead of ORT's exception from deep inside a stage.
+    /// </summary>
+    public static ModelContractException Unloadable(ModelSpec spec, string path, OrtException e)
+    {
+        var length = File.Exists(path) ? new FileInfo(path).Length : 0;
+        var reason = e.OrtMessage.Split('\n')[0].Trim();
+        return new ModelContractException(new ModelCheckResult(spec, path, ModelCheckStatus.Mismatch,
+            [$"'{path}' ({length} bytes) is corrupt, truncated or not an ONNX model: ONNX Runtime cannot load it ({(reason.Length > 200 ? reason[..200] + "..." : reason)}); replace the file"],
+            [], false));
     }
 }

@@ -18,16 +18,21 @@ public sealed class PortraitStage(PipelineModels models)
 {
     /// <summary>Decodes the portrait (BGR, the detector's order) through <see cref="ImageFile"/>.</summary>
     /// <exception cref="BadInputException">The file is not a PNG, JPEG, WebP, BMP or TIFF image that can be decoded.</exception>
+    /// <remarks>A portrait turned by 90 or 180 degrees comes back upright (<see cref="PortraitOrientation"/>), so every engine sees the face the right way up.</remarks>
     public async Task<PixelBuffer> LoadAsync(string path, CancellationToken cancellationToken)
     {
+        PixelBuffer decoded;
         try
         {
-            return await ImageFile.ReadAsync(path, ColorOrder.Bgr, cancellationToken);
+            decoded = await ImageFile.ReadAsync(path, ColorOrder.Bgr, cancellationToken);
         }
         catch (ImageFileException e)
         {
             throw new BadInputException("portrait", $"'{path}' is not an image that can be decoded: {e.Problem}");
         }
+        var (upright, turns) = PortraitOrientation.Upright(decoded, models.Portraits.Detect);
+        if (turns != 0) decoded.Dispose();
+        return upright;
     }
 
     /// <summary>The faces the detector finds in the portrait, best score first.</summary>

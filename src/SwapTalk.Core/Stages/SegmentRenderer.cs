@@ -194,13 +194,14 @@ public sealed class SegmentRenderer(MediaEngine media, PipelineModels models, Re
     {
         var window = models.Catalog.Manifest.LipSyncWindow;
         var crossDriven = job.Plan.Mode == JobMode.CrossDriven;
-        if (crossDriven && job.Audio.Dim != MouthDriveStage.Dim)
-            throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness)");
+        if (crossDriven && job.Audio.Dim != MouthDriveStage.Dim && job.Audio.Dim != MouthDriveStage.VisemeDim)
+            throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness) or {MouthDriveStage.VisemeDim} (loudness and visemes)");
         using (clock.Measure(PipelineStages.Swap, faces.Count))
             foreach (var (slot, output, track) in faces)
             {
-                float? opening = crossDriven ? MouthDriveStage.Opening(job.Audio, window, job.Plan.FrameRate, output) : null;
-                renderer.Render(frames[slot], track.Landmarks!, opening);
+                var pose = crossDriven ? Engines.Geometric.Mouth.MouthPoses.Of(job.Audio, window, job.Plan.FrameRate, output, renderer.Style)
+                    : Engines.Geometric.Mouth.MouthPoses.Own(track.RawLandmarks ?? track.Landmarks!, track.Landmarks!, renderer.Style);
+                renderer.Render(frames[slot], track.Landmarks!, pose);
             }
     }
 

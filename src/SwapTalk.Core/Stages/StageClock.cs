@@ -10,6 +10,8 @@ public static class PipelineStages
     public const string Reference = "reference";
     public const string AudioDecode = "audio-decode";
     public const string AudioEncode = "audio-encode";
+    /// <summary>The geometric engine's viseme front end (MFCCs and the viseme model over the driving speech).</summary>
+    public const string Visemes = "visemes";
     /// <summary>Waiting for decoded frames (ffmpeg runs ahead in its own process).</summary>
     public const string Decode = "decode";
     /// <summary>Face detection, landmarks and smoothing over the segment's frames (pass 1).</summary>

@@ -53,6 +53,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
         var step = ActivityNames.PlanJob;
         PlanJobResult? plan = null;
         PrepareSourceResult? source = null;
+        PrepareAudioFeaturesResult? audio = null;
         var segments = new List<RenderSegmentResult>();
         double? renderFps = null;
         try
@@ -72,7 +73,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
                 new PrepareAudioFeaturesInput(jobId, input.Inputs.DrivingAudio, input.ModelsDir, plan.Engine), activity);
             await Task.WhenAll(sourceTask, audioTask);
             source = await sourceTask;
-            var audio = await audioTask;
+            audio = await audioTask;
             var prepareWall = Since(context, t0);
             stages.Add(new StageTiming("prepare-source", source.Seconds, prepareWall, 1));
             stages.Add(new StageTiming("audio-features", audio.Seconds, prepareWall, 1));
@@ -126,7 +127,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
 
             step = ActivityNames.WriteReport;
             context.SetCustomStatus(new JobStatus(JobStatus.Reporting, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
-            var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Succeeded, stitch.OutputBlob, null);
+            var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Succeeded, stitch.OutputBlob, null, audio);
             var written = await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report, plan.PlanBlob), activity);
             context.SetCustomStatus(new JobStatus(JobStatus.Done, plan.SegmentCount, plan.SegmentCount, plan.OutputFrames, plan.OutputFrames));
             return new DubJobResult(jobId, stitch.OutputBlob, written.ReportBlob, stitch.Frames, report.FramesWithFace,
@@ -136,7 +137,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
         {
             var cause = ex.FailureDetails;
             var failure = new JobFailure(step, cause.ErrorType, cause.ErrorMessage, JobRetry.IsBadInput(cause));
-            var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Failed, null, failure);
+            var report = Report(context, input, started, plan, source, segments, stages, renderFps, JobOutcome.Failed, null, failure, audio);
             try
             {
                 await context.CallActivityAsync<WriteReportResult>(ActivityNames.WriteReport, new WriteReportInput(report, plan?.PlanBlob), activity);
@@ -154,7 +155,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
 
     private static JobReport Report(
         TaskOrchestrationContext context, DubJobInput input, DateTime started, PlanJobResult? plan, PrepareSourceResult? source, List<RenderSegmentResult> segments,
-        List<StageTiming> stages, double? renderFps, JobOutcome outcome, string? outputBlob, JobFailure? failure) => new()
+        List<StageTiming> stages, double? renderFps, JobOutcome outcome, string? outputBlob, JobFailure? failure, PrepareAudioFeaturesResult? audio) => new()
         {
             JobId = input.JobId,
             Outcome = outcome,
@@ -181,7 +182,7 @@ public sealed class DubJobOrchestrator : TaskOrchestrator<DubJobInput, DubJobRes
             RenderStages = RenderStages(segments),
             PortraitFaces = source?.FacesFound,
             ReferenceFrame = source?.ReferenceFrame,
-            Notes = Notes(plan, source),
+            Notes = [.. Notes(plan, source), .. audio?.MouthDrive is { } mouth && plan is { Engine: DubEngine.Geometric, Mode: JobMode.CrossDriven } ? [mouth] : Array.Empty<string>()],
         };
 
     /// <summary>Per-stage work inside rendering, summed over segments in the order the first segment reported them.</summary>

@@ -4,7 +4,7 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Batch;

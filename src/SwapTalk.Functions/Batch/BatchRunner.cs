@@ -7,7 +7,7 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Batch;

@@ -18,7 +18,7 @@ using SwapTalk.Functions.Batch;
 using SwapTalk.Functions.Http;
 using SwapTalk.Functions.Inbox;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Storage;
 
 namespace SwapTalk.Functions.Composition;
@@ -79,8 +79,10 @@ public static class FunctionsServices
                 sp.GetRequiredService<JobStarter>(), sp.GetRequiredService<FailedJobRecords>(), BatchRunOptions.From(settings), sp.GetRequiredService<TimeProvider>());
         });
         services.AddSingleton(sp => new JobApi(sp.GetRequiredService<CloudManifestReader>(), sp.GetRequiredService<JobStarter>(),
-            sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<IResultUrlSigner>(), sp.GetRequiredService<HostSettings>(),
+            sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<IResultUrlSigner>(), ApiOptions(sp.GetRequiredService<HostSettings>()),
             sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => PageFunctions.CreateUploads(sp.GetRequiredService<HostSettings>(), sp.GetRequiredService<JobStores>(),
+            new Lazy<PipelineServices>(sp.GetRequiredService<PipelineServices>)));
 
         // The workflows and the pipeline's activities, the same code the CLI runs.
         services.AddSingleton(_ => new MediaEngine(MediaTools.Resolve(Read)));
@@ -97,4 +99,6 @@ public static class FunctionsServices
             sp.GetRequiredService<HostSettings>().Limits));
         return services;
     }
+
+    private static JobApiOptions ApiOptions(HostSettings settings) => new(settings.MaxRequestBytes, settings.ResultUrlMinutes);
 }

@@ -4,7 +4,7 @@ using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Durable;
@@ -22,6 +22,15 @@ public sealed class DurableJobInstances(DurableTaskClient client) : IJobInstance
     // Recursive: the render batches are sub-orchestrations and must stop with their job.
     public Task CancelAsync(string instanceId, string reason, CancellationToken cancellationToken) =>
         client.TerminateInstanceAsync(instanceId, new TerminateInstanceOptions(reason, Recursive: true), cancellationToken);
+
+    // Job instances only: a job's render batches ("{jobId}:render:NNNN") are not jobs.
+    public async Task<IReadOnlyList<JobInstanceInfo>> ListAsync(int max, CancellationToken cancellationToken)
+    {
+        var found = new List<JobInstanceInfo>();
+        await foreach (var metadata in client.GetAllInstancesAsync(new OrchestrationQuery { FetchInputsAndOutputs = true, PageSize = 100 }).WithCancellation(cancellationToken))
+            if (!metadata.InstanceId.Contains(':') && Info(metadata) is { } info) found.Add(info);
+        return found.OrderByDescending(i => i.CreatedAt).Take(max).ToList();
+    }
 
     private static JobInstanceInfo? Info(OrchestrationMetadata? metadata) =>
         metadata is null

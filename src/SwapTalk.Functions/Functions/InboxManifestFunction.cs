@@ -9,7 +9,7 @@ using SwapTalk.Functions.Durable;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Functions;

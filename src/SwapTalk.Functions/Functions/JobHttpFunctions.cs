@@ -4,6 +4,7 @@ using Microsoft.Azure.Functions.Worker;
 using Microsoft.DurableTask.Client;
 using SwapTalk.Functions.Durable;
 using SwapTalk.Functions.Http;
+using SwapTalk.Http;
 using SwapTalk.Functions.Settings;
 
 namespace SwapTalk.Functions.Functions;

@@ -3,7 +3,7 @@ using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 
 namespace SwapTalk.Functions.Inbox;
@@ -64,24 +64,5 @@ public sealed class InboxManifestHandler(CloudManifestReader reader, JobStarter 
     {
         await records.WriteAsync(jobId, parsed, errors, cancellationToken);
         return new InboxOutcome.Rejected(blobName, jobId, errors);
-    }
-}
-
-/// <summary>Reads a stream up to a limit without holding more than the limit plus one buffer.</summary>
-public static class BoundedRead
-{
-    /// <returns>The bytes, or null when the stream holds more than <paramref name="maxBytes"/>.</returns>
-    public static async Task<byte[]?> ReadAsync(Stream stream, int maxBytes, CancellationToken cancellationToken)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(maxBytes);
-        var buffer = new byte[maxBytes + 1];
-        var total = 0;
-        while (total < buffer.Length)
-        {
-            var n = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken);
-            if (n == 0) break;
-            total += n;
-        }
-        return total > maxBytes ? null : buffer[..total];
     }
 }

@@ -1,7 +1,7 @@
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 namespace SwapTalk.Functions.Settings;
 
@@ -202,5 +202,21 @@ public static class HostFunctionNames
     /// <summary>HTTP: POST /api/jobs/{jobId}/cancel.</summary>
     public const string CancelJob = "CancelJob";
 
-    public static IReadOnlyList<string> Triggers { get; } = [InboxManifest, BatchDubbing, StartJob, GetJobStatus, GetJobResult, CancelJob];
+    /// <summary>HTTP: GET /api/jobs (the page's list).</summary>
+    public const string ListJobs = "ListJobs";
+
+    /// <summary>HTTP: GET /api/jobs/{jobId}/files/{file} (the page's videos and images).</summary>
+    public const string GetJobFile = "GetJobFile";
+
+    /// <summary>HTTP: POST /api/uploads/{kind} (the page's uploads, checked by content).</summary>
+    public const string Upload = "Upload";
+
+    /// <summary>HTTP: GET /api/uploads/{kind}/{uploadId}/thumbnail.</summary>
+    public const string GetUploadThumbnail = "GetUploadThumbnail";
+
+    /// <summary>HTTP: GET /api/page/ (the web page; anonymous: it holds no data and asks for a function key).</summary>
+    public const string Page = "Page";
+
+    public static IReadOnlyList<string> Triggers { get; } =
+        [InboxManifest, BatchDubbing, StartJob, GetJobStatus, GetJobResult, CancelJob, ListJobs, GetJobFile, Upload, GetUploadThumbnail, Page];
 }

@@ -6,7 +6,7 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 
 using SwapTalk.Functions.Storage;
 

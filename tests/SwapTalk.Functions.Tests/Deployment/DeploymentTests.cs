@@ -31,6 +31,18 @@ public sealed partial class DeploymentTests
     }
 
     [Fact]
+    public async Task The_deployment_names_the_page_and_easy_auth_does_not_exempt_it()
+    {
+        var main = await BicepTests.TemplateAsync("main.bicep");
+        main["outputs"]!["PAGE_URL"]!["value"]!.GetValue<string>().Should().StartWith("[format('{0}/api/page/', reference(")
+            .And.Contain("'function-app'").And.EndWith(".outputs.uri.value)]");
+        var app = await BicepTests.TemplateAsync("modules/function-app.bicep");
+        var auth = app["resources"]!.AsArray().Single(r => r!["type"]!.GetValue<string>() == "Microsoft.App/containerApps/authConfigs")!;
+        auth["properties"]!["globalValidation"]!["excludedPaths"]!.AsArray().Select(p => p!.GetValue<string>())
+            .Should().Equal(["/runtime/webhooks/blobs"], "with Entra ID on, the page is behind it like the API");
+    }
+
+    [Fact]
     public async Task Host_json_runs_durable_on_azure_storage_with_settings_the_deployment_provides()
     {
         var host = JsonNode.Parse(await File.ReadAllTextAsync(Repository.PathOf("host.json")))!;

@@ -44,6 +44,8 @@ public sealed class FunctionsMetadataTests
     [InlineData(HostFunctionNames.GetJobStatus, "get", "jobs/{jobId}")]
     [InlineData(HostFunctionNames.GetJobResult, "get", "jobs/{jobId}/result")]
     [InlineData(HostFunctionNames.CancelJob, "post", "jobs/{jobId}/cancel")]
+    [InlineData(HostFunctionNames.ListJobs, "get", "jobs")]
+    [InlineData(HostFunctionNames.GetJobFile, "get", "jobs/{jobId}/files/{file}")]
     public void Http_functions_need_a_function_key_and_take_a_durable_client(string name, string method, string route)
     {
         var trigger = Binding(name, "httpTrigger");
@@ -52,6 +54,28 @@ public sealed class FunctionsMetadataTests
         trigger["route"]!.GetValue<string>().Should().Be(route);
         Binding(name, "http")["direction"]!.GetValue<string>().Should().Be("Out");
         Binding(name, "durableClient")["direction"]!.GetValue<string>().Should().Be("In");
+    }
+
+    [Theory]
+    [InlineData(HostFunctionNames.Upload, "post", "uploads/{kind}")]
+    [InlineData(HostFunctionNames.GetUploadThumbnail, "get", "uploads/{kind}/{uploadId}/thumbnail")]
+    public void Upload_functions_need_a_function_key(string name, string method, string route)
+    {
+        var trigger = Binding(name, "httpTrigger");
+        trigger["authLevel"]!.GetValue<string>().Should().Be("Function");
+        trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal(method);
+        trigger["route"]!.GetValue<string>().Should().Be(route);
+    }
+
+    [Fact]
+    public void The_page_alone_is_anonymous_and_holds_no_data()
+    {
+        var trigger = Binding(HostFunctionNames.Page, "httpTrigger");
+        trigger["authLevel"]!.GetValue<string>().Should().Be("Anonymous");
+        trigger["methods"]!.AsArray().Select(m => m!.GetValue<string>()).Should().Equal("get");
+        trigger["route"]!.GetValue<string>().Should().Be("page/{*file}");
+        Metadata.Value.Where(f => Bindings(f.Key).Any(b => b["type"]!.GetValue<string>() == "httpTrigger" && b["authLevel"]!.GetValue<string>() == "Anonymous"))
+            .Select(f => f.Key).Should().Equal(HostFunctionNames.Page);
     }
 
     [Fact]

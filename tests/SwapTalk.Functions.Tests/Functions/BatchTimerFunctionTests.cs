@@ -6,7 +6,7 @@ using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Batch;
 using SwapTalk.Functions.Functions;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Tests.Host;
 
 namespace SwapTalk.Functions.Tests.Functions;

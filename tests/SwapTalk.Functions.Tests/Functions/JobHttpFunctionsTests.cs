@@ -3,6 +3,7 @@ using Microsoft.DurableTask.Client;
 using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Functions;
 using SwapTalk.Functions.Http;
+using SwapTalk.Http;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Tests.Host;
 using static SwapTalk.Functions.Tests.Host.HttpCalls;

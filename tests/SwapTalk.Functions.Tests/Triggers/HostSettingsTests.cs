@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SwapTalk.Functions.Composition;
 using SwapTalk.Functions.Http;
+using SwapTalk.Http;
 using SwapTalk.Functions.Settings;
 
 namespace SwapTalk.Functions.Tests.Triggers;

@@ -7,7 +7,7 @@ using SwapTalk.Core.Workflow;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;

@@ -5,7 +5,7 @@ using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;

@@ -3,7 +3,7 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
+using SwapTalk.Http;
 using SwapTalk.Functions.Http;
 using SwapTalk.Functions.Batch;
 

@@ -49,6 +49,25 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public async Task A_missing_truth_exits_2_naming_it()
+    {
+        var missing = Path.Combine(Dir, "no-such-truth.mpg");
+        var (code, stdout, stderr) = await Run("--video", SharedData.GridClip(), "--portrait", SharedData.Face, "--truth", missing);
+        code.Should().Be(2);
+        stdout.Should().BeEmpty();
+        stderr.Should().Contain("--truth").And.Contain(missing).And.Contain("does not exist");
+    }
+
+    [Fact]
+    public async Task A_truth_without_a_face_exits_2_naming_it()
+    {
+        var faceless = await FacelessClipAsync();
+        var (code, _, stderr) = await Run("--video", await ShortGridClipAsync(), "--portrait", SharedData.Face, "--truth", faceless);
+        code.Should().Be(2, stderr);
+        stderr.Should().StartWith("eval: bad input:").And.Contain("truth").And.Contain(faceless);
+    }
+
+    [Fact]
     public async Task An_unreadable_video_exits_2_naming_it()
     {
         var broken = Path.Combine(Dir, $"broken-{Guid.NewGuid():N}.mp4");

@@ -110,6 +110,9 @@ public static class EvaluationData
         Results.GetOrAdd(key, k => new Lazy<Task<EvaluationResult>>(async () =>
             await Evaluator.EvaluateAsync(await request(), Path.Combine(Dir, $"{k}.eval.png")))).Value;
 
+    /// <summary>A file made once per test run in the evaluation tests' folder.</summary>
+    public static Task<string> MakeOnce(string name, Func<string, Task> make) => Make(name, make);
+
     private static Task<string> Make(string name, Func<string, Task> make) =>
         Made.GetOrAdd(name, n => new Lazy<Task<string>>(async () =>
         {

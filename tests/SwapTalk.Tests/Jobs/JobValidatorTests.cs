@@ -135,7 +135,7 @@ public sealed class JobValidatorTests : IDisposable
     [Theory]
     [InlineData("", "no path given")]
     [InlineData("  ", "no path given")]
-    [InlineData("https://example.com/talk.mp4", "*is a URL; only local files are accepted")]
+    [InlineData("https://example.com/talk.mp4", "*is a URL; only local files are accepted*download the file first*")]
     [InlineData("a\0b", "*NUL*")]
     public async Task Bad_paths_are_named(string path, string message)
     {

@@ -98,7 +98,8 @@ public sealed class DubCommandTests
         await watcher;
         code.Should().Be(3, stderr);
         stderr.Should().Contain("cancelled").And.Contain("run the same command again to resume");
-        stdout.Should().BeEmpty();
+        using (var cancelled = JsonDocument.Parse(stdout)) // --json: one object on a stop too
+            cancelled.RootElement.GetProperty("exitCode").GetInt32().Should().Be(3);
 
         var (again, json, err) = await Run(Ct, args);
         again.Should().Be(0, err);
@@ -150,7 +151,7 @@ public sealed class DubCommandTests
         var missing = Path.Combine(dir, "nobody.png");
         var (code, _, stderr) = await Run(Ct, "dub", "--face", missing, "--video", Path.Combine(dir, "nothing.mp4"), "--models", await ModelsAsync(), "--out", Path.Combine(dir, "o.mp4"));
         code.Should().Be(2);
-        stderr.Should().Contain("bad input (2 problems)").And.Contain($"portrait: '{missing}' does not exist").And.Contain("video: ");
+        stderr.Should().Contain("bad input (2 problems)").And.Contain($"--face: '{missing}' does not exist").And.Contain("--video: ");
 
         (code, _, stderr) = await Run(Ct, await Args(Path.Combine(dir, "o.mkv")));
         code.Should().Be(2);
@@ -161,7 +162,7 @@ public sealed class DubCommandTests
         args[2] = faceless;
         (code, _, stderr) = await Run(Ct, args);
         code.Should().Be(2);
-        stderr.Should().Contain($"portrait: no face found in '{faceless}'");
+        stderr.Should().Contain($"--face: no face found in '{faceless}'");
 
         var empty = Directory.CreateDirectory(Path.Combine(dir, "models-partial")).FullName;
         File.Copy(Path.Combine(await ModelsAsync(), "vq_encoder.onnx"), Path.Combine(empty, "vq_encoder.onnx"));

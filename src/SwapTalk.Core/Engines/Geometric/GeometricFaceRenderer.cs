@@ -33,15 +33,25 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// Swaps the face of <paramref name="frame"/> (BGR). <paramref name="opening"/>: the wanted mouth opening (share of
     /// the eye distance) for cross-driven dubs; null keeps the target's own mouth motion (self-driven).
     /// </summary>
-    public void Render(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, float? opening)
+    public void Render(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, float? opening) =>
+        RenderPose(frame, landmarks, opening is { } o ? new Mouth.MouthPose(o, 0) : null);
+
+    /// <summary>How speech looks on this target (the mouth drive's viseme map and range of motion).</summary>
+    public Mouth.MouthStyle Style { get; } = Mouth.MouthStyles.For(source);
+
+    /// <summary>Swaps the face of <paramref name="frame"/> (BGR) with the mouth at <paramref name="pose"/> (<see cref="Mouth.MouthPoses"/>).</summary>
+    public void Render(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, Mouth.MouthPose pose) => RenderPose(frame, landmarks, pose);
+
+    private void RenderPose(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, Mouth.MouthPose? pose)
     {
+        var opening = pose?.Opening;
         if (frame.Order != ColorOrder.Bgr) throw new ArgumentException("the geometric renderer works on BGR frames", nameof(frame));
         var scale = FaceGeometry.EyeDistance(landmarks);
         if (scale < 4) return; // too small to draw a face into
 
-        // The portrait's proportions on the target's pose and expression, then (cross-driven) the mouth re-timed.
+        // The portrait's proportions on the target's pose and expression, then (cross-driven) the mouth posed.
         var transferred = _shape.Apply(landmarks);
-        var shaped = opening is { } o ? MouthShaper.Open(transferred, o) : transferred;
+        var shaped = pose is { } p ? MouthShaper.Shape(transferred, p) : transferred;
         var original = MeshPoints.Of(landmarks);
         var to = MeshPoints.Of(shaped);
         var roi = Region(original, to, scale, frame.Width, frame.Height);
@@ -72,7 +82,8 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         // The target's lighting under the portrait's detail (instead of a seamless clone: measured in docs/geometric.md).
         FrequencyShading.Apply(face, background, faceMask, scale);
 
-        PasteMouthInterior(face, background, shapedLocal, opening, scale);
+        // Self-driven (the frame's own mouth motion re-applied): the frame's own interior, moved with the lips.
+        PasteMouthInterior(face, background, shapedLocal, pose is { OwnInterior: false } ? opening : null, scale);
         PasteTargetEyes(face, background, shapedLocal, scale);
 
         // Outside the outline the face is the frame itself (the shading's change extends past the mask).

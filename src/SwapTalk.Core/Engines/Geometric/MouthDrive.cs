@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SwapTalk.Core.Engines.Geometric.Mouth;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
@@ -7,17 +8,26 @@ using SwapTalk.Core.Stages;
 namespace SwapTalk.Core.Engines.Geometric;
 
 /// <summary>
-/// The geometric engine's audio features: speech loudness per feature hop (20 ms at the manifest's 50 Hz), scaled
-/// to [0, 1] between the track's quiet floor (10th percentile in dB) and its loud speech (97th percentile), written
-/// as one-value rows of an <see cref="AudioFeatureFile"/>, so segments read them with the same rows and windows as
-/// the latent engine's features. Streams the track (memory: the rows, 4 bytes per 20 ms).
+/// The geometric engine's audio features per feature hop (20 ms at the manifest's 50 Hz): speech loudness scaled
+/// to [0, 1] between the track's quiet floor (10th percentile in dB) and its loud speech (97th percentile), and with
+/// a viseme model the 15 viseme probabilities (<see cref="VisemeModel"/>), written as rows of an
+/// <see cref="AudioFeatureFile"/> (1 or <see cref="VisemeDim"/> values), so segments read them with the same rows and
+/// windows as the latent engine's features. Streams the track (memory: the rows, 64 bytes per 20 ms, and one chunk).
 /// </summary>
-public sealed class MouthDriveStage(MediaTools tools, AudioWindow window)
+public sealed class MouthDriveStage(MediaTools tools, AudioWindow window, VisemeModel? visemes = null)
 {
+    /// <summary>Loudness only (no viseme model).</summary>
     public const int Dim = 1;
+
+    /// <summary>Loudness and the 15 viseme probabilities.</summary>
+    public const int VisemeDim = 1 + VisemeModel.Visemes;
+
+    /// <summary>Rows classified at once while the track streams.</summary>
+    private const int ChunkRows = 512;
 
     public async Task<AudioFeatureSummary> ExtractAsync(string audioPath, string outputPath, StageClock clock, CancellationToken cancellationToken)
     {
+        const int bytes1 = 1 << 16;
         var rate = MediaCommands.SpeechSampleRate;
         var hop = (int)Math.Round(rate / window.FeatureRate);
         MediaInfo streams;
@@ -33,10 +43,43 @@ public sealed class MouthDriveStage(MediaTools tools, AudioWindow window)
         if (streams.Audio.Count == 0) throw new BadInputException("audio", $"'{audioPath}' has no audio stream to drive the lips");
 
         var decibels = new List<float>();
+        var probabilities = new List<float>();
+        var pending = new List<float>(); // pre-emphasised samples from sample 'pendingStart' on, not yet classified
+        long pendingStart = 0;
+        var previous = 0f;
+        var emphasised = new float[bytes1 / 4];
+        var visemeTime = TimeSpan.Zero;
+        void Classify(bool end)
+        {
+            if (visemes is null) return;
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try { ClassifyReady(end); }
+            finally { visemeTime += System.Diagnostics.Stopwatch.GetElapsedTime(started); }
+        }
+        void ClassifyReady(bool end)
+        {
+            var firstRow = probabilities.Count / VisemeModel.Visemes;
+            while (true)
+            {
+                // A row's frame reaches half a frame past the row's middle.
+                var ready = end ? decibels.Count - firstRow
+                    : (int)Math.Min(ChunkRows, Math.Max(0, (pendingStart + pending.Count - VisemeModel.FrameSamples / 2 - hop / 2) / hop - firstRow));
+                if (ready <= 0 || (!end && ready < ChunkRows)) return;
+                var rows = visemes.Distances(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending), pendingStart, hop, firstRow, ready);
+                VisemeModel.ToProbabilities(rows);
+                probabilities.AddRange(rows);
+                firstRow += ready;
+                var keep = firstRow * (long)hop + hop / 2 - VisemeModel.FrameSamples / 2; // the next row's first sample
+                var drop = (int)Math.Clamp(keep - pendingStart, 0, pending.Count);
+                pending.RemoveRange(0, drop);
+                pendingStart += drop;
+                if (end) return;
+            }
+        }
         double sum = 0;
         var inHop = 0;
         long samples = 0;
-        var bytes = new byte[1 << 16];
+        var bytes = new byte[bytes1];
         var carry = 0;
         using (clock.Measure(PipelineStages.AudioDecode))
             await MediaProcess.RunAsync(tools, MediaCommands.ReadSpeechPcm(audioPath, streams.Audio[0].Index), async (stdout, ct) =>
@@ -47,7 +90,13 @@ public sealed class MouthDriveStage(MediaTools tools, AudioWindow window)
                     if (n == 0) break;
                     var have = carry + n;
                     var whole = have / 4;
-                    foreach (var s in MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, whole * 4)))
+                    var read = MemoryMarshal.Cast<byte, float>(bytes.AsSpan(0, whole * 4));
+                    if (visemes is not null)
+                    {
+                        VisemeModel.Emphasise(read, emphasised, ref previous);
+                        pending.AddRange(emphasised.AsSpan(0, whole));
+                    }
+                    foreach (var s in read)
                     {
                         sum += (double)s * s;
                         if (++inHop == hop)
@@ -60,16 +109,32 @@ public sealed class MouthDriveStage(MediaTools tools, AudioWindow window)
                     samples += whole;
                     carry = have - whole * 4;
                     if (carry > 0) bytes.AsSpan(whole * 4, carry).CopyTo(bytes);
+                    Classify(end: false);
                 }
             }, cancellationToken);
         if (decibels.Count < 1)
             throw new BadInputException("audio", $"'{audioPath}' holds {samples} samples of speech at {rate} Hz, less than one {1000.0 * hop / rate:0.#} ms feature");
 
-        var rows = Normalise(decibels);
+        var loudness = Normalise(decibels);
+        var dim = Dim;
+        var rows = loudness;
+        if (visemes is not null)
+        {
+            Classify(end: true);
+            clock.Add(PipelineStages.Visemes, visemeTime, frames: 0);
+            clock.Flush();
+            dim = VisemeDim;
+            rows = new float[loudness.Length * dim];
+            for (var i = 0; i < loudness.Length; i++)
+            {
+                rows[i * dim] = loudness[i];
+                probabilities.CopyTo(i * VisemeModel.Visemes, rows, i * dim + 1, VisemeModel.Visemes);
+            }
+        }
         await using var output = new FileStream(outputPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
-        await output.WriteAsync(AudioFeatureFile.Header(Dim, rows.Length, window.FeatureRate), cancellationToken);
+        await output.WriteAsync(AudioFeatureFile.Header(dim, loudness.Length, window.FeatureRate), cancellationToken);
         await output.WriteAsync(MemoryMarshal.AsBytes(rows.AsSpan()).ToArray(), cancellationToken);
-        return new AudioFeatureSummary(rows.Length, samples, (double)samples / rate, 1);
+        return new AudioFeatureSummary(loudness.Length, samples, (double)samples / rate, dim);
     }
 
     private static float ToDecibels(double meanSquare) => (float)(10 * Math.Log10(meanSquare + 1e-10));
@@ -91,10 +156,14 @@ public sealed class MouthDriveStage(MediaTools tools, AudioWindow window)
     /// frame's midpoint) and its two neighbours each side, weighted 1-2-3-2-1 (the mouth moves smoothly, not per 20 ms),
     /// gated below 0.12 (a quiet mouth is closed), and eased so that loud speech opens fully.
     /// </summary>
-    public static float Opening(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame)
+    public static float Opening(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame) =>
+        Opening(audio, window, frameRate, outputFrame, 0);
+
+    /// <summary>As <see cref="Opening(SegmentAudio, AudioWindow, Rational, int)"/>, centred <paramref name="offset"/> rows from the frame's own feature.</summary>
+    public static float Opening(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame, int offset)
     {
         var duration = frameRate.Inverse().Value;
-        var own = window.OwnFeature(frameRate.FrameSeconds(outputFrame), duration);
+        var own = window.OwnFeature(frameRate.FrameSeconds(outputFrame), duration) + offset;
         ReadOnlySpan<float> weights = [1, 2, 3, 2, 1];
         float sum = 0;
         for (var k = -2; k <= 2; k++)

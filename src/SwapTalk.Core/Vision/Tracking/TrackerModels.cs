@@ -26,7 +26,15 @@ public static class TrackerModels
         var model = WithoutInitializerInputs(File.ReadAllBytes(path), out var removed);
         if (removed == 0) return catalog.Open(StageNames.FaceLandmarker);
         var spec = catalog.Manifest.Model(StageNames.FaceLandmarker);
-        var session = catalog.Runtime.OpenSession(model, StageNames.FaceLandmarker, catalog.Settings);
+        InferenceSession session;
+        try
+        {
+            session = catalog.Runtime.OpenSession(model, StageNames.FaceLandmarker, catalog.Settings);
+        }
+        catch (OrtException e) when (e is not TensorContractException)
+        {
+            throw ModelCatalog.Unloadable(spec, path, e);
+        }
         var (problems, notes) = ModelCheck.Compare(spec, session.Inputs, session.Outputs);
         if (problems.Count == 0) return session;
         session.Dispose();

@@ -4,10 +4,8 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Http;
 
-namespace SwapTalk.Functions.Starting;
+namespace SwapTalk.Http;
 
 /// <summary>
 /// Job ids (which are also the Durable instance ids) for jobs a trigger starts. Derived, never random, so a trigger

@@ -5,10 +5,8 @@ using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Hosting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>What the start endpoint answers: the job's id and the API's own URLs for it.</summary>
 public sealed record JobAccepted(string Id, Uri StatusQueryGetUri, Uri ResultGetUri, Uri CancelPostUri);
@@ -24,11 +22,14 @@ public sealed record JobResultView(string Id, Uri Url, DateTimeOffset ExpiresOn,
 /// <item><c>POST /api/jobs</c>: 202 + Location (or 413, 415, 400 bad JSON, 422 invalid job);</item>
 /// <item><c>GET /api/jobs/{id}</c>: 202 while pending/running (Retry-After), 200 once finished, 404;</item>
 /// <item><c>GET /api/jobs/{id}/result</c>: 200 with a read-only URL, 409 not succeeded, 410 output gone, 404;</item>
-/// <item><c>POST /api/jobs/{id}/cancel</c>: 202, 409 already finished, 404.</item>
+/// <item><c>POST /api/jobs/{id}/cancel</c>: 202, 409 already finished, 404;</item>
+/// <item><c>GET /api/jobs</c>: the newest jobs with their state (the page's list);</item>
+/// <item><c>GET /api/jobs/{id}/files/{file}</c>: the job's video, original, portrait, preview sheet and evaluation
+/// (<see cref="JobFiles"/>), 404 when the job or the file does not exist (yet).</item>
 /// </list>
 /// </summary>
 public sealed partial class JobApi(
-    CloudManifestReader reader, JobStarter starter, IBlobStore jobs, IResultUrlSigner signer, HostSettings settings, TimeProvider? time = null)
+    CloudManifestReader reader, JobStarter starter, IBlobStore jobs, IResultUrlSigner signer, JobApiOptions settings, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -90,6 +91,8 @@ public sealed partial class JobApi(
 
         var window = ResultUrlPolicy.Window(_time.GetUtcNow(), settings.ResultUrlMinutes);
         var url = await signer.SignReadAsync(blob, window, cancellationToken);
+        // A signer of the host's own file route answers a path: it becomes a link on the host the caller reached.
+        if (!url.IsAbsoluteUri) url = new Uri(JobLinks.Root(request), url);
         return ApiResponse.Json(200, new JobResultView(jobId, url, window.ExpiresOn, blob, output.ContentLength, output.ContentType),
             new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
     }
@@ -103,6 +106,39 @@ public sealed partial class JobApi(
             return ApiResponse.From(Problem.Of(409, "already-finished", "Already finished", $"job '{jobId}' has already {view.Status}", request.Path));
         await instances.CancelAsync(jobId, "canceled through the API", cancellationToken);
         return ApiResponse.Json(202, new { id = jobId, status = "canceling" }, new Dictionary<string, string> { ["Location"] = view.Links.Status.ToString() });
+    }
+
+    /// <summary>The newest jobs first, at most <paramref name="max"/>, each as its status body.</summary>
+    public async Task<ApiResponse> ListAsync(ApiRequest request, IJobInstances instances, int max, CancellationToken cancellationToken)
+    {
+        var listed = await instances.ListAsync(max, cancellationToken);
+        var views = new List<JobStatusView>(listed.Count);
+        foreach (var instance in listed)
+            if (JobIds.IsValid(instance.InstanceId)
+                && JobStatusProjection.Project(instance.InstanceId, instance, null, JobLinks.For(request, instance.InstanceId)) is { } view)
+                views.Add(view);
+        return ApiResponse.Json(200, new JobListView(views), new Dictionary<string, string> { ["Cache-Control"] = "no-store" });
+    }
+
+    /// <summary>
+    /// One of the job's files for the page (<see cref="JobFiles"/>): the blob's name and type, or the problem (400 unknown
+    /// file, 404 no such job or not written yet). The host streams the blob (with ranges, so a video can seek).
+    /// </summary>
+    public async Task<(JobFile? File, ApiResponse? Problem)> FileAsync(ApiRequest request, string jobId, string file, IJobInstances instances,
+        CancellationToken cancellationToken)
+    {
+        if (BadJobId(request, jobId) is { } bad) return (null, bad);
+        if (!JobFiles.IsKnown(file))
+            return (null, ApiResponse.From(Problem.BadRequest("unknown-file", "Unknown file",
+                $"'{Redaction.Echo(file)}' is not a job file; the files are {string.Join(", ", JobFiles.All)}", request.Path,
+                [new ProblemError("file", "not a job file")])));
+        var view = await ViewAsync(request, jobId, instances, cancellationToken);
+        if (view is null) return (null, NotFound(request, jobId));
+        var blob = await JobFiles.BlobAsync(jobs, jobId, file, view.OutputBlob, cancellationToken);
+        if (blob is null || await jobs.GetPropertiesAsync(blob, cancellationToken) is not { } properties)
+            return (null, ApiResponse.From(Problem.Of(404, "file-not-found", "File not found",
+                $"job '{jobId}' has no {file} (yet){(view.IsFinished ? "" : $"; the job is {view.Status}")}", request.Path)));
+        return (new JobFile(blob, JobFiles.ContentType(blob), properties.ContentLength), null);
     }
 
     private async Task<JobStatusView?> ViewAsync(ApiRequest request, string jobId, IJobInstances instances, CancellationToken cancellationToken)

@@ -1,12 +1,9 @@
 using System.Globalization;
-using SwapTalk.Functions.Inbox;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>
 /// Reads a JSON request body within a size limit. The declared length is checked before a byte is read, and the

@@ -5,10 +5,8 @@ using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Http;
 
-namespace SwapTalk.Functions.Starting;
+namespace SwapTalk.Http;
 
 /// <summary>What starting a job came to.</summary>
 public abstract record JobStartOutcome(string JobId)

@@ -3,10 +3,8 @@ using System.Text.Json.Serialization;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>
 /// An HTTP request as the job API needs it, independent of the host's request type: the URL (its query is never

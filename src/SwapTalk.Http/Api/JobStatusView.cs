@@ -4,10 +4,8 @@ using SwapTalk.Core.Hosting.Starting;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
 
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>The job API's own URLs for one job (never Durable's built-in ones: those carry the Durable system key).</summary>
 public sealed record JobLinks(Uri Status, Uri Result, Uri Cancel)
@@ -15,8 +13,11 @@ public sealed record JobLinks(Uri Status, Uri Result, Uri Cancel)
     /// <summary>host.json's <c>extensions.http.routePrefix</c>.</summary>
     public const string RoutePrefix = "api";
 
-    /// <summary>The route templates of the four HTTP functions (below the prefix).</summary>
+    /// <summary>The route templates of the HTTP functions (below the prefix).</summary>
     public const string JobsRoute = "jobs";
+    public const string FileRoute = "jobs/{jobId}/files/{file}";
+    public const string UploadsRoute = "uploads/{kind}";
+    public const string UploadThumbnailRoute = "uploads/{kind}/{uploadId}/thumbnail";
     public const string JobRoute = "jobs/{jobId}";
     public const string ResultRoute = "jobs/{jobId}/result";
     public const string CancelRoute = "jobs/{jobId}/cancel";
@@ -27,16 +28,29 @@ public sealed record JobLinks(Uri Status, Uri Result, Uri Cancel)
     /// </summary>
     public static JobLinks For(ApiRequest request, string jobId)
     {
-        var forwarded = request.Header("X-Forwarded-Proto")?.Split(',')[0].Trim().ToLowerInvariant();
-        var scheme = forwarded is "https" or "http" ? forwarded : request.Url.Scheme;
-        var root = new UriBuilder(request.Url) { Scheme = scheme, Port = scheme == request.Url.Scheme ? request.Url.Port : -1, Query = "", Fragment = "", Path = "" }.Uri;
+        var root = Root(request);
         var job = $"{RoutePrefix}/jobs/{Uri.EscapeDataString(jobId)}";
         return new JobLinks(new Uri(root, job), new Uri(root, job + "/result"), new Uri(root, job + "/cancel"));
     }
+
+    /// <summary>The scheme, host and port the caller reached, with no path or query.</summary>
+    public static Uri Root(ApiRequest request)
+    {
+        var forwarded = request.Header("X-Forwarded-Proto")?.Split(',')[0].Trim().ToLowerInvariant();
+        var scheme = forwarded is "https" or "http" ? forwarded : request.Url.Scheme;
+        return new UriBuilder(request.Url) { Scheme = scheme, Port = scheme == request.Url.Scheme ? request.Url.Port : -1, Query = "", Fragment = "", Path = "" }.Uri;
+    }
 }
 
-/// <summary>Progress from the workflow's custom status: segments and frames done of the total.</summary>
-public sealed record JobProgressView(int SegmentsDone, int SegmentsTotal, int FramesDone, int FramesTotal, double? Percent);
+/// <summary>
+/// Progress from the workflow's custom status: segments and frames done of the total; frames per second and the time
+/// left where the host measures them (the embedded executor does, per segment; Durable's custom status does not).
+/// </summary>
+public sealed record JobProgressView(int SegmentsDone, int SegmentsTotal, int FramesDone, int FramesTotal, double? Percent,
+    double? FramesPerSecond = null, double? SecondsLeft = null);
+
+/// <summary>The list endpoint's body.</summary>
+public sealed record JobListView(IReadOnlyList<JobStatusView> Jobs);
 
 /// <summary>Why a job failed: the step, the (redacted) root-cause message, and whether the input was at fault.</summary>
 public sealed record JobFailureView(string Step, string Message, bool BadInput);
@@ -90,8 +104,10 @@ public static class JobStatusProjection
 
         var custom = ReadCustomStatus(instance?.CustomStatusJson);
         var phase = custom?.Phase ?? (instance is null ? report!.Outcome == JobOutcome.Succeeded ? JobStatus.Done : JobStatus.Failed : null);
+        var live = status == JobStatusView.Running ? instance?.Live : null;
         var progress = custom is null ? null : new JobProgressView(custom.SegmentsDone, custom.SegmentsTotal, custom.FramesDone, custom.FramesTotal,
-            status == JobStatusView.Succeeded ? 100 : custom.FramesTotal > 0 ? Math.Round(100.0 * custom.FramesDone / custom.FramesTotal, 1) : null);
+            status == JobStatusView.Succeeded ? 100 : custom.FramesTotal > 0 ? Math.Round(100.0 * custom.FramesDone / custom.FramesTotal, 1) : null,
+            live?.FramesPerSecond is { } fps ? Math.Round(fps, 2) : null, live?.SecondsLeft is { } left ? Math.Round(left, 1) : null);
 
         JobFailureView? failure = null;
         if (status == JobStatusView.Failed)

@@ -1,9 +1,7 @@
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Http;
-namespace SwapTalk.Functions.Starting;
+namespace SwapTalk.Http;
 
 /// <summary>Where a job instance is, in the host's terms (Durable's OrchestrationRuntimeStatus, by name).</summary>
 public enum JobRuntimeState
@@ -41,8 +39,8 @@ public static class JobRuntimeStates
 /// <summary>
 /// One job instance as a host's runtime reports it (Durable: OrchestrationMetadata fetched with inputs and outputs).
 /// </summary>
-/// <param name="CustomStatusJson">The workflow's last custom status (a <see cref="Workflow.JobStatus"/>) as JSON.</param>
-/// <param name="OutputJson">The workflow's output (a <see cref="Workflow.DubJobResult"/>) as JSON, once completed.</param>
+/// <param name="CustomStatusJson">The workflow's last custom status (a <see cref="Core.Workflow.JobStatus"/>) as JSON.</param>
+/// <param name="OutputJson">The workflow's output (a <see cref="Core.Workflow.DubJobResult"/>) as JSON, once completed.</param>
 /// <param name="FailureMessage">The runtime's failure message, when the instance failed.</param>
 public sealed record JobInstanceInfo(
     string InstanceId,
@@ -51,7 +49,11 @@ public sealed record JobInstanceInfo(
     DateTimeOffset LastUpdatedAt,
     string? CustomStatusJson = null,
     string? OutputJson = null,
-    string? FailureMessage = null);
+    string? FailureMessage = null,
+    LiveProgress? Live = null);
+
+/// <summary>Throughput and time left, where the runtime measures them while a job runs (the embedded executor does).</summary>
+public sealed record LiveProgress(double? FramesPerSecond, double? SecondsLeft);
 
 /// <summary>
 /// The port to the runtime that runs job workflows: Durable's DurableTaskClient in the cloud (a line per member),
@@ -67,4 +69,7 @@ public interface IJobInstances
 
     /// <summary>Stops a running instance and its children; a finished one is left as it is.</summary>
     Task CancelAsync(string instanceId, string reason, CancellationToken cancellationToken);
+
+    /// <summary>The newest job instances first (never a job's render batches), at most <paramref name="max"/>.</summary>
+    Task<IReadOnlyList<JobInstanceInfo>> ListAsync(int max, CancellationToken cancellationToken);
 }

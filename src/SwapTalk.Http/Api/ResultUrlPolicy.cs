@@ -1,9 +1,7 @@
 using SwapTalk.Core.Hosting;
 using SwapTalk.Core.Hosting.Manifests;
 using SwapTalk.Core.Hosting.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Functions.Starting;
-namespace SwapTalk.Functions.Http;
+namespace SwapTalk.Http;
 
 /// <summary>When a result URL is valid: from a little before now (clocks differ) until the configured lifetime ends.</summary>
 public sealed record ResultUrlWindow(DateTimeOffset StartsOn, DateTimeOffset ExpiresOn);

@@ -1,0 +1,143 @@
+using System.Numerics;
+using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Media;
+using SwapTalk.Core.Models;
+using SwapTalk.Core.Stages;
+
+namespace SwapTalk.Core.Engines.Geometric.Mouth;
+
+/// <summary>
+/// The mouth an output frame shows: <paramref name="Opening"/>, the inner-lip gap as a share of the eye distance, and
+/// <paramref name="Spread"/>, the mouth's width change as a share of its own width (positive: spread lips of "ee";
+/// negative: rounded lips of "oo"). <paramref name="OwnInterior"/>: the frame's own teeth and tongue show between the
+/// lips (self-driven), not the mouth bank's.
+/// </summary>
+public readonly record struct MouthPose(float Opening, float Spread, bool OwnInterior = false);
+
+/// <summary>One viseme's mouth: how far it lets the mouth open (share of what the loudness asks) and its width change.</summary>
+public readonly record struct VisemeShape(float Open, float Spread);
+
+/// <summary>
+/// How a speech sound looks on this target: each viseme's shape and the target's range of motion. The generic map
+/// holds for any face (closure for PP, lower lip to the teeth for FF, rounding for O/U/RR/CH, spread for E/I/SS);
+/// <see cref="MouthStyle.Scale"/> is the target's largest opening over the generic one, so a small mouth moves less.
+/// </summary>
+public sealed record MouthStyle(IReadOnlyList<VisemeShape> Shapes, float Scale, string Source)
+{
+    /// <summary>Self-driven: the own opening's gain (the portrait's lips over the target's mouth read smaller than the original's).</summary>
+    public float OwnGain { get; init; } = RenderGain;
+
+    /// <summary>
+    /// The generic viseme map (Oculus viseme order): how much of the loudness opening each sound lets through, around 1
+    /// for vowels, low for lips pressed together (PP), the lower lip at the teeth (FF) and sibilants; and the width
+    /// change (rounded O/U/RR/CH narrower, spread E/I/SS wider).
+    /// </summary>
+    public static readonly IReadOnlyList<VisemeShape> GenericShapes =
+    [
+        new(1.15f, 0.00f),  // aa
+        new(1.00f, 0.05f),  // E
+        new(0.85f, 0.08f),  // I
+        new(1.05f, -0.12f), // O
+        new(0.75f, -0.16f), // U
+        new(0.30f, -0.02f), // PP: lips pressed together
+        new(0.60f, 0.06f),  // SS
+        new(0.75f, 0.03f),  // TH
+        new(0.85f, 0.02f),  // DD
+        new(0.40f, 0.00f),  // FF: lower lip to the upper teeth
+        new(0.95f, 0.02f),  // kk
+        new(0.75f, 0.02f),  // nn
+        new(0.85f, -0.08f), // RR
+        new(0.70f, -0.10f), // CH
+        new(0.00f, 0.00f),  // sil
+    ];
+
+    /// <summary>Width lost at the fullest opening (share of the mouth's width): the dropping jaw draws the corners in.</summary>
+    public const float Narrowing = 0.10f;
+
+    /// <summary>
+    /// The renderer's opening over what the landmarker reads back from the swapped face: the portrait's lips over the
+    /// target's mouth read about 1/1.45 as open as the landmarks asked (measured self-driven, docs/geometric.md).
+    /// </summary>
+    public const float RenderGain = 1.45f;
+
+    public static MouthStyle Generic { get; } = new(GenericShapes, 1f, "generic");
+}
+
+/// <summary>
+/// Mouth poses from the geometric engine's audio rows (<see cref="MouthDriveStage"/>): the loudness opening around the
+/// frame's start (frame-exact, as <see cref="MouthDriveStage.Opening"/>, <see cref="LoudnessRows"/>), shaped by the
+/// viseme probabilities of the sound 20 ms later (the lips reach a sound's shape before it is heard), blended over
+/// +-2 rows with weights 1-2-3-2-1 so neighbouring sounds run into each other (coarticulation).
+/// </summary>
+public static class MouthPoses
+{
+    /// <summary>
+    /// Where the loudness opening is centred (20 ms rows from the row holding the frame's midpoint): one row earlier,
+    /// about the frame's start. A video frame shows the moment it was captured, at the start of its span, not its middle;
+    /// measured on the three GRID clips' own audio and mouths (`scripts/lips-regression.py`'s inputs), the opening's
+    /// velocity r with the real mouth is 0.51 there against 0.39 at the midpoint.
+    /// </summary>
+    public const int LoudnessRows = -1;
+
+    /// <summary>Where the lips' shape is centred: one row (20 ms) ahead of the loudness, the lips reach a sound's shape before it is heard.</summary>
+    public const int LeadRows = 0;
+
+    public static MouthPose Of(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame, MouthStyle style)
+    {
+        var loud = MouthDriveStage.Opening(audio, window, frameRate, outputFrame, LoudnessRows) * style.Scale;
+        if (audio.Dim < MouthDriveStage.VisemeDim) return new MouthPose(loud, 0);
+        var own = window.OwnFeature(frameRate.FrameSeconds(outputFrame), frameRate.Inverse().Value);
+        ReadOnlySpan<float> weights = [1, 2, 3, 2, 1];
+        float open = 0, spread = 0, total = 0;
+        for (var k = -2; k <= 2; k++)
+        {
+            var index = own + LeadRows + k;
+            var w = weights[k + 2];
+            total += w;
+            if (index < 0 || index >= audio.TrackFeatures) continue; // beyond the track: silence (closed, neutral)
+            var local = index - audio.First;
+            if (local < 0 || local >= audio.Count)
+                throw new InvalidOperationException($"output frame {outputFrame} needs audio feature {index}, outside the rows read [{audio.First}, {audio.First + audio.Count})");
+            var row = audio.Rows.AsSpan((int)(local * audio.Dim) + 1, VisemeModel.Visemes);
+            for (var v = 0; v < VisemeModel.Visemes; v++)
+            {
+                open += w * row[v] * style.Shapes[v].Open;
+                spread += w * row[v] * style.Shapes[v].Spread;
+            }
+        }
+        var full = loud / (MouthShaper.MaxOpening * style.Scale);
+        return new MouthPose(loud * open / total, spread / total - MouthStyle.Narrowing * full);
+    }
+
+    /// <summary>
+    /// Self-driven: the frame's own mouth as the landmarker saw it in this frame (<paramref name="raw"/>, before the
+    /// track's smoothing, which rounds off short closures and quick openings), re-applied to the smoothed face.
+    /// </summary>
+    public static MouthPose Own(ReadOnlySpan<Vector2> raw, ReadOnlySpan<Vector2> smoothed, MouthStyle style)
+    {
+        var opening = FaceGeometry.RelativeMouthOpening(raw) * style.OwnGain;
+        var spread = Vector2.Distance(raw[48], raw[54]) / Math.Max(1e-3f, FaceGeometry.EyeDistance(raw))
+            / Math.Max(1e-3f, Vector2.Distance(smoothed[48], smoothed[54]) / Math.Max(1e-3f, FaceGeometry.EyeDistance(smoothed))) - 1;
+        return new MouthPose(opening, spread, OwnInterior: true);
+    }
+}
+
+/// <summary>The mouth style a job's target gets, from what PrepareSource measured on it.</summary>
+public static class MouthStyles
+{
+    /// <summary>
+    /// Cross-driven openings over the loudness drive's: the viseme map lets less than the whole loudness opening through
+    /// (about 0.8 of it over speech), and the swapped face reads back smaller than asked (<see cref="MouthStyle.RenderGain"/>);
+    /// 1.2 brings the opening's spread to the real speaker's (amplitude about 1, measured with scripts/eval-lips.sh).
+    /// </summary>
+    public const float CrossGain = 1.2f;
+
+    public static MouthStyle For(GeometricSource source)
+    {
+        if (source.Mouths.Count == 0) return MouthStyle.Generic with { Scale = CrossGain };
+        // The target's widest opening seen against a typical speaker's (0.17 of the eye distance): a small mouth moves
+        // somewhat less, a wide one more (mildly: the driving speaker's own range matters as much).
+        var widest = source.Mouths.Max(m => m.Opening);
+        return MouthStyle.Generic with { Scale = CrossGain * Math.Clamp(MathF.Sqrt(widest / 0.17f), 0.85f, 1.15f) };
+    }
+}
