@@ -51,8 +51,9 @@ internal static class EvalCommand
         policy.AcceptOnlyFromAmong("ping-pong", "freeze", "trim");
         var force = new Option<bool>("--force") { Description = "replace an existing evaluation image" };
         var identity = new Option<string?>("--identity-model") { Description = $"the MobileFaceNet identity model (default: ${EvaluationModels.IdentityModelVariable}, else MODELS/{EvaluationModels.IdentityModelFile})" };
+        var reference = new Option<string?>("--reference-photo") { Description = "another photo of the portrait's person (not the portrait): identity carried, not texture copied" };
         var command = new Command("eval", "Measure a talking-face video: identity to the portrait, lip sync to the audio, image quality against the original");
-        foreach (var o in new Option[] { video, portrait, original, audio, truth, gallery, output, policy, json, models, identity, force }) command.Options.Add(o);
+        foreach (var o in new Option[] { video, portrait, original, audio, truth, gallery, output, policy, json, models, identity, force, reference }) command.Options.Add(o);
         command.SetAction(async (parse, ct) =>
         {
             var request = new EvaluationRequest
@@ -80,6 +81,8 @@ internal static class EvalCommand
                     else if (!File.Exists(path)) problems.Add(new(flag, $"'{path}' does not exist"));
                 if (request.Gallery is not null && !Directory.Exists(request.Gallery))
                     problems.Add(new("--gallery", $"'{request.Gallery}' is not a folder"));
+                if (parse.GetValue(reference) is { } photo && !File.Exists(photo))
+                    problems.Add(new("--reference-photo", $"'{photo}' does not exist"));
                 if (parse.GetValue(output) is { } outDir && File.Exists(outDir))
                     problems.Add(new("--out", $"'{outDir}' is a file; --out names the folder for the image"));
                 else
@@ -88,7 +91,7 @@ internal static class EvalCommand
                         [new Core.Files.UserOutput("--out (the evaluation image)", imagePath, [".png"], CreatesFolder: true)], parse.GetValue(force)));
                 if (problems.Count > 0) return fail.BadInput(problems);
                 Core.Files.AtomicFile.RemoveLeftovers(imagePath);
-                return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json), stdout, stderr, ct);
+                return await RunAsync(request, modelsDir, parse.GetValue(identity), imagePath, parse.GetValue(json), stdout, stderr, ct, parse.GetValue(reference));
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -126,10 +129,10 @@ internal static class EvalCommand
 
     /// <summary>Runs one evaluation and prints it; also what <c>dub --eval</c> calls.</summary>
     internal static async Task<int> RunAsync(EvaluationRequest request, string modelsDir, string? identityModel, string imagePath, bool json,
-        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken, string? referencePhoto = null)
     {
         var errors = new StringWriter();
-        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, errors, cancellationToken);
+        var (code, result) = await EvaluateAsync(request, modelsDir, identityModel, imagePath, errors, cancellationToken, referencePhoto);
         stderr.Write(errors.ToString());
         if (result is null)
         {
@@ -144,13 +147,13 @@ internal static class EvalCommand
 
     /// <summary>The evaluation, or the exit code and a message on stderr (prefixed "eval:") when it cannot run.</summary>
     internal static async Task<(int Code, EvaluationResult? Result)> EvaluateAsync(EvaluationRequest request, string modelsDir, string? identityModel,
-        string imagePath, TextWriter stderr, CancellationToken cancellationToken)
+        string imagePath, TextWriter stderr, CancellationToken cancellationToken, string? referencePhoto = null)
     {
         try
         {
             var media = MediaEngine.FromEnvironment();
             // The inputs first: a wrong path is reported before ONNX Runtime loads anything.
-            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio), ("--truth", request.Truth) })
+            foreach (var (role, path) in new[] { ("--video", request.Video), ("--portrait", request.Portrait), ("--original", request.Original), ("--audio", request.Audio), ("--truth", request.Truth), ("--reference-photo", referencePhoto) })
                 if (path is not null && !File.Exists(path))
                     return (Fail(stderr, $"{role} '{path}' does not exist"), null);
             if (request.Gallery is not null && !Directory.Exists(request.Gallery))
@@ -165,6 +168,8 @@ internal static class EvalCommand
             using var models = EvaluationModels.Open(catalog, identityPath);
             await WarnOnLengthsAsync(media, request, stderr, cancellationToken);
             var result = await new VideoEvaluator(media, models).EvaluateAsync(request, imagePath, cancellationToken);
+            if (referencePhoto is not null)
+                result = result with { Reference = await new ReferencePhotoEvaluator(media, models).EvaluateAsync(request.Video, request.Portrait, referencePhoto, request.Original, request.LongerOutput, cancellationToken) };
             return (Ok, result);
         }
         catch (BadInputException e)
@@ -235,6 +240,12 @@ internal static class EvalCommand
         o.WriteLine($"  closer to the portrait than the original   {Pct(r.Identity.CloserToPortrait)}");
         o.WriteLine($"  ID retrieve                                {Pct(r.Identity.IdRetrieve)}{(r.Identity.GallerySize is { } g ? $" (gallery of {g})" : "")}");
         foreach (var s in r.Identity.GallerySkipped) o.WriteLine($"    gallery: skipped {s}");
+        if (r.Reference is { } rf)
+        {
+            o.WriteLine($"identity against the reference photo {rf.Photo} (the portrait scores {F(rf.PortraitToReference)} to it):");
+            o.WriteLine($"  mean cosine of the output                  {F(rf.Consistency)}  (min {F(rf.Min)}); the original's {F(rf.OriginalToReference)}");
+            o.WriteLine($"  closer to it than the original             {Pct(rf.CloserThanOriginal)}");
+        }
         if (r.LipSync is { } ls)
         {
             o.WriteLine($"mouth against loudness, audio {r.Audio} (a timing check: high by construction for a loudness-driven mouth):");

@@ -110,6 +110,9 @@ public sealed record EvaluationResult
     public required int FramesWithFace { get; init; }
 
     public required IdentityResult Identity { get; init; }
+
+    /// <summary>Identity against an unseen photo of the portrait's person (<c>--reference-photo</c>); null when none was given.</summary>
+    public ReferenceIdentityResult? Reference { get; init; }
     public LipSyncResult? LipSync { get; init; }
     public ImageQualityResult? ImageQuality { get; init; }
 

@@ -30,9 +30,11 @@ public sealed class MediaUploadInspector(PipelineServices services, string model
 
     private async Task<UploadInspection> PortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken)
     {
-        using var image = await MediaInputInspector.LoadPictureAsync(path, UploadKinds.Portrait, cancellationToken);
         var models = services.Models(services.ModelsFor(modelsDirectory));
-        var faces = new PortraitStage(models).Detect(image);
+        // Decoded and turned upright exactly as a dub will (PortraitStage), so the box shown is the face it uses.
+        var stage = new PortraitStage(models);
+        using var image = await stage.LoadAsync(path, cancellationToken);
+        var faces = stage.Detect(image);
         Throw(_validator.CheckProbed(Request(path), new PortraitFacts(image.Width, image.Height, faces.Count), null, false, null, false));
         var chosen = FaceSelectors.Choose(selection, image, faces);
         if (chosen < 0)

@@ -138,6 +138,22 @@ public sealed class FaceMesh
         return Triangulate(MeshPoints.Of(opened));
     }
 
+    /// <summary>
+    /// Delaunay of any points whose first 68 are a face's landmarks, triangulated with the inner lips held apart (as
+    /// <see cref="ForFace"/>): closed lips would otherwise give sliver triangles across the lip line that flip
+    /// orientation under sub-pixel moves. Used for the target's own face moved onto new points.
+    /// </summary>
+    public static FaceMesh WithLipsApart(IReadOnlyList<Vector2> points)
+    {
+        var opened = points.ToArray();
+        var landmarks = opened.AsSpan(0, MeshPoints.Landmarks);
+        var down = FaceGeometry.Down(landmarks);
+        var lift = 0.12f * FaceGeometry.EyeDistance(landmarks);
+        foreach (var i in new[] { 61, 62, 63 }) opened[i] -= down * lift;
+        foreach (var i in new[] { 65, 66, 67 }) opened[i] += down * lift;
+        return Triangulate(opened);
+    }
+
     /// <summary>A polygon of <paramref name="corners"/> points fanned from a centre point (index <paramref name="corners"/>).</summary>
     public static FaceMesh Fan(int corners)
     {

@@ -7,13 +7,17 @@ namespace SwapTalk.Core.Engines.Geometric;
 /// <summary>
 /// The geometric face swap of one frame, in place, from the frame's smoothed 68 landmarks:
 /// <list type="number">
-/// <item>cross-driven: the landmarks' mouth re-timed to the wanted opening (<see cref="MouthShaper"/>) and the
-/// target's own lower face warped along (jaw and chin move with the lips);</item>
-/// <item>the portrait's face warped onto those points through the triangle mesh (<see cref="FaceMesh"/>);</item>
+/// <item>the portrait's proportions transferred onto the frame's points (<see cref="ShapeTransfer"/>: its eyes, brows,
+/// nose, half its mouth and jaw; the target's pose and expression);</item>
+/// <item>cross-driven: the mouth re-timed to the wanted opening (<see cref="MouthShaper"/>);</item>
+/// <item>the target's own face warped onto those points (no second jaw outside the new outline), then the portrait's
+/// face warped onto them through the triangle mesh (<see cref="FaceMesh"/>);</item>
+/// <item>colour-matched in Lab (<see cref="ColorMatch"/>) and shaded by frequency split (<see cref="FrequencyShading"/>:
+/// the portrait's detail over the target's low-frequency lighting);</item>
 /// <item>the inner mouth from the target video (cross-driven: the mouth bank's nearest opening; self-driven: the
-/// frame's own mouth) and, when the target blinks, the target's eyes;</item>
-/// <item>colour-matched in Lab (<see cref="ColorMatch"/>), Poisson-blended into the frame (Cv2.SeamlessClone)
-/// inside the face outline, the rim feathered.</item>
+/// frame's own mouth; the portrait's teeth were painted over once, <see cref="PortraitMouth"/>) and, when the target
+/// blinks, the target's eyes;</item>
+/// <item>blended into the frame inside the outline, the rim feathered (wider across the forehead).</item>
 /// </list>
 /// Works on a region around the face only. Pure: the result depends on the frame, its landmarks and the source
 /// only, so segment cuts cannot change a pixel.
@@ -23,6 +27,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     private static readonly FaceMesh MouthFan = FaceMesh.Fan(8);
     private static readonly int[] InnerLips = [60, 61, 62, 63, 64, 65, 66, 67];
     private readonly float _portraitEyes = FaceGeometry.EyeOpenness(source.Landmarks);
+    private readonly ShapeTransfer _shape = new(source.Landmarks);
 
     /// <summary>
     /// Swaps the face of <paramref name="frame"/> (BGR). <paramref name="opening"/>: the wanted mouth opening (share of
@@ -44,7 +49,9 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         var scale = FaceGeometry.EyeDistance(landmarks);
         if (scale < 4) return; // too small to draw a face into
 
-        var shaped = pose is { } p ? MouthShaper.Shape(landmarks, p) : landmarks.ToArray();
+        // The portrait's proportions on the target's pose and expression, then (cross-driven) the mouth posed.
+        var transferred = _shape.Apply(landmarks);
+        var shaped = pose is { } p ? MouthShaper.Shape(transferred, p) : transferred;
         var original = MeshPoints.Of(landmarks);
         var to = MeshPoints.Of(shaped);
         var roi = Region(original, to, scale, frame.Width, frame.Height);
@@ -55,10 +62,13 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
 
         using var pinned = new PinnedFrame(frame);
         using var frameRoi = new Mat(pinned.Mat, roi);
+        // The target's own face warped onto the new points first: no second jaw or brow outside the new outline, and
+        // its mouth and eyes sit where the new lips and lids are.
+        using (var untouched = frameRoi.Clone())
+            MoveTargetFace(frameRoi, original, untouched, to);
         using var background = frameRoi.Clone();
-        if (opening is not null) MoveLowerFace(frameRoi, original, background, to);
 
-        // The portrait on the (re-timed) points; the inner-mouth triangles are left for the mouth interior.
+        // The portrait on the new points; the inner-mouth triangles are left for the mouth interior.
         using var face = background.Clone();
         using (var portrait = PinnedFrame.Wrap(source.Portrait, out var portraitPin))
         using (portraitPin)
@@ -69,82 +79,86 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
 
         using (var skin = SkinMask(faceMask, shapedLocal, scale))
             ColorMatch.Apply(face, background, skin);
+        // The target's lighting under the portrait's detail (instead of a seamless clone: measured in docs/geometric.md).
+        FrequencyShading.Apply(face, background, faceMask, scale);
 
         // Self-driven (the frame's own mouth motion re-applied): the frame's own interior, moved with the lips.
         PasteMouthInterior(face, background, shapedLocal, pose is { OwnInterior: false } ? opening : null, scale);
         PasteTargetEyes(face, background, shapedLocal, scale);
 
-        // Poisson blend inside the outline (pulled in a little), then a feathered rim into the untouched frame.
-        var inset = Math.Max(1, (int)Math.Round(0.04 * scale));
-        using var cloneMask = new Mat();
-        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
-            Cv2.Erode(faceMask, cloneMask, kernel);
-        // SeamlessClone needs the mask's box strictly inside the image.
-        Cv2.Rectangle(cloneMask, new Rect(0, 0, roi.Width, roi.Height), Scalar.All(0), 2);
-        var box = Cv2.BoundingRect(cloneMask);
-        if (box.Width < 4 || box.Height < 4) return;
-        // The feather first: SeamlessClone writes into the mask it is given.
-        using var alpha = new Mat();
-        Cv2.GaussianBlur(cloneMask, alpha, new Size(0, 0), Math.Max(1.0, 0.05 * scale));
-        using var cloned = PoissonBlend(face, background, cloneMask, box);
-        Blend(cloned, background, alpha, frameRoi);
+        // Outside the outline the face is the frame itself (the shading's change extends past the mask).
+        using (var outside = new Mat())
+        {
+            Cv2.BitwiseNot(faceMask, outside);
+            background.CopyTo(face, outside);
+        }
+        using var alpha = Feather(faceMask, to, scale);
+        Blend(face, background, alpha, frameRoi);
     }
 
-    /// <summary>Longest side of the region the Poisson blend solves on (see <see cref="PoissonBlend"/>).</summary>
-    public const int PoissonSide = 112;
+    /// <summary>Feather along the jaw and cheeks (share of the eye distance): the outline lies on the face's own edge there.</summary>
+    public const float JawFeather = 0.05f;
 
     /// <summary>
-    /// Cv2.SeamlessClone (normal clone) of <paramref name="face"/> into <paramref name="background"/> inside the mask.
-    /// The clone's change to the face is a membrane (a harmonic field fixed by the rim's colour difference), smooth by
-    /// nature, so it is solved on the region scaled down to at most <see cref="PoissonSide"/> pixels and the change,
-    /// scaled back up, is added to the full-resolution face: its cost stays flat from GRID faces to 1080p ones, and the
-    /// face keeps its own sharp detail.
+    /// Feather across the forehead (share of the eye distance): there the outline crosses open skin, and the frequency
+    /// split matches the target only in low frequencies, so a narrow feather leaves a visible line (seen at 0.05).
     /// </summary>
-    private static Mat PoissonBlend(Mat face, Mat background, Mat mask, Rect box)
+    public const float ForeheadFeather = 0.12f;
+
+    /// <summary>
+    /// The face's alpha: the outline pulled in and blurred, by <see cref="JawFeather"/> along the jaw and by
+    /// <see cref="ForeheadFeather"/> across the forehead (the smaller of the two masks: a wide one that only has the
+    /// forehead as an edge, and a narrow one of the whole outline).
+    /// </summary>
+    private static Mat Feather(Mat faceMask, Vector2[] to, float scale)
     {
-        var factor = Math.Min(1.0, (double)PoissonSide / Math.Max(face.Cols, face.Rows));
-        var size = new Size(Math.Max(8, (int)Math.Round(face.Cols * factor)), Math.Max(8, (int)Math.Round(face.Rows * factor)));
-        using var smallFace = new Mat();
-        using var smallBackground = new Mat();
-        using var smallMask = new Mat();
-        Cv2.Resize(face, smallFace, size, 0, 0, InterpolationFlags.Area);
-        Cv2.Resize(background, smallBackground, size, 0, 0, InterpolationFlags.Area);
-        Cv2.Resize(mask, smallMask, size, 0, 0, InterpolationFlags.Nearest);
-        Cv2.Rectangle(smallMask, new Rect(0, 0, size.Width, size.Height), Scalar.All(0), 2);
-        var smallBox = Cv2.BoundingRect(smallMask);
-        var result = face.Clone();
-        if (smallBox.Width < 3 || smallBox.Height < 3) return result;
-        using var smallCloned = new Mat();
-        Cv2.SeamlessClone(smallFace, smallBackground, smallMask, new Point(smallBox.X + smallBox.Width / 2, smallBox.Y + smallBox.Height / 2),
-            smallCloned, SeamlessCloneFlags.NormalClone);
-        using var change = new Mat();
-        using var smallFaceF = new Mat();
-        smallCloned.ConvertTo(change, MatType.CV_32FC3);
-        smallFace.ConvertTo(smallFaceF, MatType.CV_32FC3);
-        Cv2.Subtract(change, smallFaceF, change);
-        using var fullChange = new Mat();
-        Cv2.Resize(change, fullChange, face.Size(), 0, 0, InterpolationFlags.Linear);
-        using var faceF = new Mat();
-        face.ConvertTo(faceF, MatType.CV_32FC3);
-        Cv2.Add(faceF, fullChange, faceF);
-        faceF.ConvertTo(result, MatType.CV_8UC3);
-        return result;
+        var narrow = Soft(faceMask, JawFeather * scale);
+        using var top = new Mat(faceMask.Size(), MatType.CV_8UC1, Scalar.All(0));
+        // The outline with its jaw pushed far down and out: its only edge near the face is the forehead.
+        var centre = FaceGeometry.Mean(to, 0, MeshPoints.Landmarks);
+        var down = FaceGeometry.Down(to.AsSpan(0, MeshPoints.Landmarks));
+        var outline = MeshPoints.Outline.Select(i => i < 17 ? to[i] + (to[i] - centre) * 2 + down * (3 * scale) : to[i]).Select(ToPoint);
+        Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
+        // Not pulled in: the band is centred on the forehead line, so it stays above the brows (pulled in by as much,
+        // it faded the portrait's brows into the target's; the face outside the outline is the frame's, see Render).
+        using var wide = new Mat();
+        Cv2.GaussianBlur(top, wide, new Size(0, 0), Math.Max(1.0, ForeheadFeather * scale));
+        Cv2.Min(narrow, wide, narrow);
+        return narrow;
     }
 
-    /// <summary>The target's own lower face moved with the re-timed landmarks (the frame region's edges stay put).</summary>
-    private static void MoveLowerFace(Mat frameRoi, Vector2[] original, Mat background, Vector2[] to)
+    /// <summary>The mask pulled in by <paramref name="width"/> and blurred by it: about zero at the mask's edge.</summary>
+    private static Mat Soft(Mat mask, float width)
     {
-        var w = frameRoi.Cols - 1f;
-        var h = frameRoi.Rows - 1f;
-        Vector2[] border = [new(0, 0), new(w / 2, 0), new(w, 0), new(w, h / 2), new(w, h), new(w / 2, h), new(0, h), new(0, h / 2)];
+        var inset = Math.Max(1, (int)Math.Round(width));
+        var soft = new Mat();
+        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
+            Cv2.Erode(mask, soft, kernel);
+        Cv2.Rectangle(soft, new Rect(0, 0, mask.Cols, mask.Rows), Scalar.All(0), 2);
+        Cv2.GaussianBlur(soft, soft, new Size(0, 0), Math.Max(1.0, width));
+        return soft;
+    }
+
+    /// <summary>The target's own face moved with the new landmarks (the frame region's edges stay put).</summary>
+    private static void MoveTargetFace(Mat frameRoi, Vector2[] original, Mat background, Vector2[] to)
+    {
+        var border = Border(frameRoi.Cols, frameRoi.Rows);
         var from = original.Concat(border).ToArray();
         var dest = to.Concat(border).ToArray();
-        var mesh = FaceMesh.Triangulate(from);
+        var mesh = FaceMesh.WithLipsApart(from);
         // Only triangles with a moved corner change; the rest would map every pixel onto itself.
         var moved = new bool[from.Length];
         for (var i = 0; i < from.Length; i++) moved[i] = Vector2.DistanceSquared(from[i], dest[i]) > 1e-6f;
         var tri = mesh.Triangles;
         mesh.Warp(frameRoi, from, background, dest, t => !moved[tri[3 * t]] && !moved[tri[3 * t + 1]] && !moved[tri[3 * t + 2]]);
+    }
+
+    /// <summary>The anchors that keep the face region's edges in place when the target's face moves: corners and edge middles.</summary>
+    public static Vector2[] Border(int width, int height)
+    {
+        var w = width - 1f;
+        var h = height - 1f;
+        return [new(0, 0), new(w / 2, 0), new(w, 0), new(w, h / 2), new(w, h), new(w / 2, h), new(0, h), new(0, h / 2)];
     }
 
     /// <summary>The skin for colour statistics: the face outline without the mouth and eyes (their colours are not skin).</summary>

@@ -49,6 +49,7 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
             var all = models.Landmarks.Detect(image, faces[chosen].Box);
             Check(portraitPath, all);
             (portrait, landmarks) = CutFace(image, all);
+            PortraitMouth.RemoveTeeth(portrait, landmarks);
         }
         var mouths = crossDrivenVideo is null ? [] : await BankAsync(crossDrivenVideo, selection, clock, cancellationToken);
         return new GeometricSource(portrait, landmarks, facesFound, mouths);

@@ -1,0 +1,147 @@
+using System.Numerics;
+
+namespace SwapTalk.Core.Engines.Geometric;
+
+/// <summary>
+/// Shape transfer: the landmarks a frame's face is drawn on carry the portrait's proportions (where its eyes, brows
+/// and nose sit, its eye and mouth shape, half its jaw) and the target's pose and per-frame expression (how far the
+/// mouth and eyes are open). Without it the portrait's skin is painted onto the target's face shape and the target's
+/// proportions give the identity away.
+/// <para>
+/// Per frame: the portrait's points, mouth closed, are aligned onto the frame's (mouth closed too) by the similarity
+/// transform of the eye corners and nose bridge (points that expressions barely move), blended per feature with the
+/// weights below, and the frame's own mouth opening is added back exactly. Pure function of the frame's smoothed
+/// landmarks and the portrait's: no swimming (the track is smoothed), no state (segment seams stay bit-identical).
+/// </para>
+/// </summary>
+public sealed class ShapeTransfer
+{
+    /// <summary>Brows: mostly the portrait's (brow shape and height are strong identity cues); a fifth of the target's brow position stays so its brow raises still show.</summary>
+    public const float BrowWeight = 0.8f;
+
+    /// <summary>Eye corners (position, width, tilt) fully the portrait's; the lids' opening is the target's (see <see cref="Apply"/>).</summary>
+    public const float EyeWeight = 1.0f;
+
+    /// <summary>Nose: fully the portrait's (it does not move with expression, and its length and width are identity).</summary>
+    public const float NoseWeight = 1.0f;
+
+    /// <summary>Mouth, closed: half the portrait's shape; the target's lips carry speech, and a full portrait mouth on a target of other proportions tears the lip texture.</summary>
+    public const float MouthWeight = 0.5f;
+
+    /// <summary>
+    /// Jaw: half and half. The feasibility study's full portrait jaw scored higher but stretched the ears and cheeks
+    /// (the target's own face then has to be warped far onto the new outline); half keeps the warp of the frame small.
+    /// </summary>
+    public const float JawWeight = 0.5f;
+
+    // Points of the closed-mouth construction: lower lip, lip corners and chin move up by a share of the opening
+    // (the jaw hinges, so the chin moves less than the lower lip and the jaw's sides less still).
+    private static readonly (int Point, float Share)[] Closing =
+    [
+        (65, 1f), (66, 1f), (67, 1f), (55, 1f), (56, 1f), (57, 1f), (58, 1f), (59, 1f),
+        (48, 0.35f), (54, 0.35f), (60, 0.4f), (64, 0.4f),
+        (8, 0.8f), (7, 0.7f), (9, 0.7f), (6, 0.5f), (10, 0.5f), (5, 0.3f), (11, 0.3f), (4, 0.1f), (12, 0.1f),
+    ];
+
+    // Eye corners and the nose bridge: the alignment's anchors.
+    private static readonly int[] Anchors = [36, 39, 42, 45, 27, 28, 29, 30];
+
+    private static readonly float[] Weights = BuildWeights();
+
+    private readonly Vector2[] _portrait;
+
+    /// <param name="portrait">The portrait's 68 landmarks (any coordinates).</param>
+    public ShapeTransfer(ReadOnlySpan<Vector2> portrait)
+    {
+        if (portrait.Length != MeshPoints.Landmarks) throw new ArgumentException($"expected {MeshPoints.Landmarks} landmarks, got {portrait.Length}", nameof(portrait));
+        _portrait = Close(portrait);
+    }
+
+    /// <summary>Per-point share of the portrait's position (index = landmark).</summary>
+    public static IReadOnlyList<float> PointWeights => Weights;
+
+    /// <summary>The frame's 68 landmarks with the portrait's shape transferred (see the class summary).</summary>
+    public Vector2[] Apply(ReadOnlySpan<Vector2> frame)
+    {
+        if (frame.Length != MeshPoints.Landmarks) throw new ArgumentException($"expected {MeshPoints.Landmarks} landmarks, got {frame.Length}", nameof(frame));
+        var closed = Close(frame);
+        var (rotation, offset) = Similarity(_portrait, closed);
+        var result = new Vector2[MeshPoints.Landmarks];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var portrait = Transform(rotation, offset, _portrait[i]);
+            // Blend the closed shapes, then add the frame's own opening back (frame minus its closed self).
+            result[i] = closed[i] + Weights[i] * (portrait - closed[i]) + (frame[i] - closed[i]);
+        }
+        // The lids: the portrait's eye shape opened as far as the target's eye is in this frame (blinks included).
+        foreach (var first in new[] { 36, 42 })
+        {
+            var wanted = EyeAspect(frame, first);
+            var have = EyeAspect(result, first);
+            var k = have > 1e-3f ? Math.Clamp(wanted / have, 0f, 2f) : 1f;
+            var a = result[first];
+            var b = result[first + 3];
+            var axis = b - a;
+            var normal = new Vector2(-axis.Y, axis.X) / Math.Max(1e-3f, axis.LengthSquared());
+            var along = axis / Math.Max(1e-3f, axis.LengthSquared());
+            foreach (var lid in new[] { first + 1, first + 2, first + 4, first + 5 })
+            {
+                var d = result[lid] - a;
+                var s = Vector2.Dot(d, along);
+                var h = Vector2.Dot(d, normal);
+                result[lid] = a + s * axis + k * h * new Vector2(-axis.Y, axis.X);
+            }
+        }
+        return result;
+    }
+
+    private static float EyeAspect(ReadOnlySpan<Vector2> l, int o) =>
+        (Vector2.Distance(l[o + 1], l[o + 5]) + Vector2.Distance(l[o + 2], l[o + 4])) / (2 * Math.Max(1e-3f, Vector2.Distance(l[o], l[o + 3])));
+
+    /// <summary>The landmarks with the mouth closed: the lower lip (and with it the chin) raised by the inner-lip gap.</summary>
+    internal static Vector2[] Close(ReadOnlySpan<Vector2> landmarks)
+    {
+        var result = landmarks.ToArray();
+        var gap = FaceGeometry.MouthOpening(landmarks);
+        if (gap <= 0) return result;
+        var down = FaceGeometry.Down(landmarks);
+        foreach (var (point, share) in Closing) result[point] -= down * (share * gap);
+        return result;
+    }
+
+    private static float[] BuildWeights()
+    {
+        var w = new float[MeshPoints.Landmarks];
+        for (var i = 0; i <= 16; i++) w[i] = JawWeight;
+        for (var i = 17; i <= 26; i++) w[i] = BrowWeight;
+        for (var i = 27; i <= 35; i++) w[i] = NoseWeight;
+        for (var i = 36; i <= 47; i++) w[i] = EyeWeight;
+        for (var i = 48; i <= 67; i++) w[i] = MouthWeight;
+        return w;
+    }
+
+    /// <summary>Least-squares similarity (rotation and scale as a complex number, then offset) taking the anchors of <paramref name="from"/> onto <paramref name="to"/>'s.</summary>
+    private static (Vector2 Rotation, Vector2 Offset) Similarity(ReadOnlySpan<Vector2> from, ReadOnlySpan<Vector2> to)
+    {
+        var cf = Vector2.Zero;
+        var ct = Vector2.Zero;
+        foreach (var i in Anchors) { cf += from[i]; ct += to[i]; }
+        cf /= Anchors.Length;
+        ct /= Anchors.Length;
+        float re = 0, im = 0, norm = 0;
+        foreach (var i in Anchors)
+        {
+            var p = from[i] - cf;
+            var q = to[i] - ct;
+            re += p.X * q.X + p.Y * q.Y;
+            im += p.X * q.Y - p.Y * q.X;
+            norm += p.LengthSquared();
+        }
+        var rotation = norm > 1e-6f ? new Vector2(re / norm, im / norm) : new Vector2(1, 0);
+        return (rotation, ct - Rotate(rotation, cf));
+    }
+
+    private static Vector2 Rotate(Vector2 r, Vector2 p) => new(r.X * p.X - r.Y * p.Y, r.X * p.Y + r.Y * p.X);
+
+    private static Vector2 Transform(Vector2 rotation, Vector2 offset, Vector2 p) => Rotate(rotation, p) + offset;
+}
