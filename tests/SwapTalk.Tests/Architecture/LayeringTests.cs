@@ -23,7 +23,7 @@ public sealed class LayeringTests
     [
         ["Telemetry"],
         ["Imaging", "Inference", "Media", "Models", "Vision"],
-        ["Jobs", "Storage"],
+        ["Jobs", "Storage", "Files"],
         ["Stages", "Evaluation"],
         ["Engines"],
         ["Activities"],
