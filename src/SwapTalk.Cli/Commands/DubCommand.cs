@@ -104,7 +104,7 @@ internal static class DubCommand
             };
             if (parse.GetValue(storage) is not null)
                 return FleetCommandOptions.Resolve(parse, storage, taskHub, parse.InvocationConfiguration.Error, "dub") is { } fleet
-                    ? await RemoteDub.RunAsync(request, fleet, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)
+                    ? await RemoteDub.RunAsync(request, fleet, parse.GetValue(force), parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error, ct)
                     : BadInput;
             var outFull = request.Output!;
             var settings = new DubSettings(

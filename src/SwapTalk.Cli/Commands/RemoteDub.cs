@@ -19,10 +19,17 @@ namespace SwapTalk.Cli.Commands;
 /// </summary>
 internal static class RemoteDub
 {
-    public static async Task<int> RunAsync(JobRequest request, FleetOptions fleet, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(JobRequest request, FleetOptions fleet, bool force, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
         var watch = System.Diagnostics.Stopwatch.StartNew();
-        var problems = new JobValidator(JobLimits.Default).CheckRequest(request);
+        var problems = new JobValidator(JobLimits.Default).CheckRequest(request with { Output = null }).ToList();
+        // The files this command downloads are checked as the embedded dub checks its outputs, before anything is staged.
+        var output = Path.GetFullPath(request.Output!);
+        var reportPath = ReportPath(output);
+        var own = new Core.Files.OwnOutputs(Path.Combine(Path.GetDirectoryName(output) ?? ".", OwnOutputsFolder));
+        problems.AddRange(Core.Files.OutputCheck.Check(Inputs(request),
+            [new("--out", output, request.Options?.Quality is { Lossless: true } ? [".mkv"] : [".mp4"]), new("--out (its report copy)", reportPath, [".json"])],
+            force, own.IsOwn));
         if (problems.Count > 0) return DubCommand.ReportBadInput(stderr, new BadInputException(problems));
         using var loggers = CliLogging.Create();
         OrtRuntime runtime;
@@ -54,11 +61,10 @@ internal static class RemoteDub
                 return JobRetry.IsBadInput(new Microsoft.DurableTask.TaskFailureDetails(final.FailureType ?? "", final.FailureMessage ?? "", null, null, null))
                     ? DubCommand.BadInput : DubCommand.Failed;
             }
-            var output = Path.GetFullPath(request.Output!);
             await runner.ExportAsync(final.Result!.OutputBlob, output, cancellationToken);
             // The report comes down beside the output (as the preview does for an embedded dub): the same summary, and who rendered what.
-            var reportPath = ReportPath(output);
             await runner.ExportAsync(final.Result.ReportBlob, reportPath, cancellationToken);
+            own.Record(output, reportPath);
             var report = JsonSerializer.Deserialize<JobReport>(await File.ReadAllTextAsync(reportPath, cancellationToken), StoredJson.Options)!;
             DubProgress.Summary(stdout, report, output, reportPath, watch.Elapsed, telemetryPath: null);
             return DubCommand.Ok;
@@ -76,6 +82,17 @@ internal static class RemoteDub
         {
             try { if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>Where a fleet dub records the files it downloaded, so the same command again may replace them without --force
+    /// (the embedded dub's default work folder, beside the output).</summary>
+    internal const string OwnOutputsFolder = ".swaptalk-work";
+
+    private static IEnumerable<Core.Files.UserInput> Inputs(JobRequest request)
+    {
+        yield return new("--face", request.Portrait);
+        yield return new("--video", request.Video);
+        if (request.Audio is not null) yield return new("--audio", request.Audio);
     }
 
     /// <summary>Where a fleet dub's report is downloaded: beside the output, <c>NAME.report.json</c>.</summary>

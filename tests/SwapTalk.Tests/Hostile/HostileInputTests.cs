@@ -209,6 +209,18 @@ public sealed class HostileInputTests
             if (Link(d.Video, link) != 0) throw new InvalidOperationException("link(2) failed");
             return await d.Args("--out", link, "--force");
         }, 2, "--out", "link.mp4", "same file as --video"),
+        // A fleet dub downloads its output and report copy: checked the same way, before anything is staged or any storage is reached.
+        ["fleet out hard link to the video"] = new(async d =>
+        {
+            var link = d.File("link.mp4");
+            if (Link(d.Video, link) != 0) throw new InvalidOperationException("link(2) failed");
+            return await d.Args("--out", link, "--force", "--storage", "UseDevelopmentStorage=true");
+        }, 2, "--out", "link.mp4", "same file as --video"),
+        ["fleet report copy exists"] = new(async d =>
+        {
+            File.WriteAllText(d.File("out.report.json"), "someone's earlier file");
+            return await d.Args("--storage", "UseDevelopmentStorage=true");
+        }, 2, "--out (its report copy)", "out.report.json", "already exists", "--force"),
         ["out symlink to the video"] = new(async d =>
         {
             var link = d.File("sym.mp4");
