@@ -37,6 +37,17 @@ public sealed class HostileInputTests
         public string Work => File("work");
         public string File(string name) => System.IO.Path.Combine(Path, name);
 
+        /// <summary>A case folder holding copies of the shared small portrait, clip and speech.</summary>
+        public static async Task<CaseDir> WithBaseInputsAsync(string path)
+        {
+            var (face, video, audio) = await Base.Value;
+            var d = new CaseDir(path);
+            System.IO.File.Copy(face, d.Face);
+            System.IO.File.Copy(video, d.Video);
+            System.IO.File.Copy(audio, d.Audio);
+            return d;
+        }
+
         /// <summary>The base command, with <paramref name="replace"/> pairs overriding or adding options.</summary>
         public async Task<string[]> Args(params string[] replace)
         {
@@ -270,12 +281,8 @@ public sealed class HostileInputTests
     [MemberData(nameof(Names))]
     public async Task Refused_or_accepted_with_a_message_and_nothing_lost(string name)
     {
-        var (face, video, audio) = await Base.Value;
         using var temp = new TempDir("swaptalk-hostile");
-        var d = new CaseDir(temp.Path);
-        File.Copy(face, d.Face);
-        File.Copy(video, d.Video);
-        File.Copy(audio, d.Audio);
+        var d = await CaseDir.WithBaseInputsAsync(temp.Path);
         var c = Cases[name];
         var args = await c.Arrange(d);
 
@@ -300,12 +307,8 @@ public sealed class HostileInputTests
     [Fact]
     public async Task Json_mode_prints_one_object_on_failure()
     {
-        var (face, video, audio) = await Base.Value;
         using var temp = new TempDir("swaptalk-hostile");
-        var d = new CaseDir(temp.Path);
-        File.Copy(face, d.Face);
-        File.Copy(video, d.Video);
-        File.Copy(audio, d.Audio);
+        var d = await CaseDir.WithBaseInputsAsync(temp.Path);
         var (code, stdout, _) = await Run(await d.Args("--crf", "99", "--face", d.File("gone.png"), "--json"));
         code.Should().Be(2);
         using var json = JsonDocument.Parse(stdout);
@@ -351,12 +354,8 @@ public sealed class HostileInputTests
     [Fact]
     public async Task The_same_command_again_replaces_its_own_outputs_but_an_edited_or_foreign_file_needs_force()
     {
-        var (face, video, audio) = await Base.Value;
         using var temp = new TempDir("swaptalk-hostile");
-        var d = new CaseDir(temp.Path);
-        File.Copy(face, d.Face);
-        File.Copy(video, d.Video);
-        File.Copy(audio, d.Audio);
+        var d = await CaseDir.WithBaseInputsAsync(temp.Path);
         var args = await d.Args("--telemetry", d.File("t.json"));
         var (code, _, stderr) = await Run(args);
         code.Should().Be(0, stderr);
@@ -381,12 +380,8 @@ public sealed class HostileInputTests
     [Fact]
     public async Task A_signal_during_the_evaluation_after_the_dub_exits_3()
     {
-        var (face, video, audio) = await Base.Value;
         using var temp = new TempDir("swaptalk-hostile");
-        var d = new CaseDir(temp.Path);
-        File.Copy(face, d.Face);
-        File.Copy(video, d.Video);
-        File.Copy(audio, d.Audio);
+        var d = await CaseDir.WithBaseInputsAsync(temp.Path);
         var args = await d.Args("--eval", "--identity-model", SharedData.Model("eval/mobilefacenet.onnx"));
 
         // Stop the moment the dub's output is in place: the preview and the evaluation are still to come.
@@ -466,12 +461,8 @@ public sealed class HostileInputTests
             if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail(why);
             Assert.Skip(why);
         }
-        var (face, video, audio) = await Base.Value;
         using var temp = new TempDir("swaptalk-hostile");
-        var d = new CaseDir(temp.Path);
-        File.Copy(face, d.Face);
-        File.Copy(video, d.Video);
-        File.Copy(audio, d.Audio);
+        var d = await CaseDir.WithBaseInputsAsync(temp.Path);
         Directory.CreateDirectory(d.Work);
         await Sh("mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", d.Work);
         try
