@@ -129,15 +129,10 @@ public sealed class ReadOnlyFolderTests
     [Fact]
     public async Task A_read_only_out_folder_or_work_folder_is_refused_up_front_naming_it()
     {
-        if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-        {
-            var why = "mounting a read-only tmpfs needs root";
-            if (Environment.GetEnvironmentVariable("CI") == "true") Assert.Fail(why);
-            Assert.Skip(why);
-        }
+        Mounts.RequireRoot("mounting a read-only tmpfs needs root");
         using var dir = new TempDir("swaptalk-readonly");
         var locked = Directory.CreateDirectory(Path.Combine(dir.Path, "locked")).FullName;
-        await Sh("mount", "-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", locked);
+        await Mounts.Sh("mount", "-t", "tmpfs", "-o", "size=64k,ro", "tmpfs", locked);
         try
         {
             var models = await SwapTalk.Tests.Pipeline.PipelineData.ModelsAsync();
@@ -153,7 +148,7 @@ public sealed class ReadOnlyFolderTests
         }
         finally
         {
-            await Sh("umount", "-l", locked);
+            await Mounts.Sh("umount", "-l", locked);
         }
     }
 
@@ -183,16 +178,6 @@ public sealed class ReadOnlyFolderTests
         File.ReadAllText(log).Should().Contain("   at ").And.Contain("second line");
         using var json = System.Text.Json.JsonDocument.Parse(stdout.ToString());
         json.RootElement.GetProperty("log").GetString().Should().Be(log);
-    }
-
-    private static async Task Sh(string file, params string[] args)
-    {
-        var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(psi)!;
-        var err = await p.StandardError.ReadToEndAsync();
-        await p.WaitForExitAsync();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {string.Join(' ', args)}: {err}");
     }
 }
 
