@@ -8,8 +8,13 @@ namespace SwapTalk.Core.Engines.Geometric.Mouth;
 /// </summary>
 public static class MouthTransfer
 {
-    /// <summary>Mouth, closed: half the portrait's shape; the target's lips carry speech, and a full portrait mouth on a target of other proportions tears the lip texture.</summary>
-    public const float PortraitShare = 0.5f;
+    /// <summary>
+    /// Mouth, closed: a quarter of the portrait's shape. The target's lips carry speech, and a full portrait mouth on a
+    /// target of other proportions tears the lip texture. At half (issue 18) the landmarker no longer found the lips
+    /// where they were drawn: self-driven, the output's opening followed the original's with r 0.82 and amplitude 0.75
+    /// (astronaut on bbaf2n); at a quarter 0.93 and 0.90, every portrait and clip at or above 0.90 (docs/geometric.md).
+    /// </summary>
+    public const float PortraitShare = 0.25f;
 
     // Points of the closed-mouth construction: lower lip, lip corners and chin move up by a share of the opening
     // (the jaw hinges, so the chin moves less than the lower lip and the jaw's sides less still).
