@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using SwapTalk.Cli.Hosting;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
@@ -55,12 +57,12 @@ internal static class InspectCommand
                 if (problems.Count > 0) return Usage(stderr, "inspect: " + string.Join("; ", problems.Select(p => $"{p.Input}: {p.Message}")));
                 Core.Files.AtomicFile.RemoveLeftovers(sheetPath);
 
-                var media = MediaEngine.FromEnvironment();
+                using var host = CliHost.Build();
+                var media = host.Services.GetRequiredService<MediaEngine>();
                 // Probe before loading models: a wrong VIDEO is reported without waiting for ONNX Runtime.
                 var info = await media.ProbeAsync(path, ct);
                 var range = ParseFrames(parse.GetValue(frames), info.RequireVideo().FrameCount);
-                var runtime = Runtime();
-                var catalog = new ModelCatalog(runtime, ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
+                var catalog = new ModelCatalog(host.Services.GetRequiredService<OrtRuntime>(), ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
                 using var tracker = FaceTracker.Open(catalog, new FaceTrackOptions { Selector = selector });
                 var report = await TrackInspection.RunAsync(media, tracker, path, sheetPath,
                     new InspectionOptions { Frames = range, Every = parse.GetValue(every) }, ct);
@@ -123,13 +125,6 @@ internal static class InspectCommand
         if (start >= end || end > frameCount)
             throw new ArgumentException($"--frames {text} = [{start}, {end}) is not a non-empty part of the video's frames [0, {frameCount})", nameof(text));
         return new FrameRange(start, end);
-    }
-
-    private static OrtRuntime Runtime()
-    {
-        // Binding warnings (a CUDA fallback) reach stderr; ORT's load chatter (Peppa's ~150 warnings) does not.
-        var loggers = CliLogging.Create();
-        return OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
     }
 
     private static void Print(TextWriter output, InspectionReport report, bool perFrame, IFaceSelector selector)

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using SwapTalk.Cli.Hosting;
 using System.Globalization;
 using System.Text.Json;
 using SwapTalk.Core.Media;
@@ -32,7 +34,8 @@ internal static class MediaCommandGroup
         {
             var files = parse.GetValue(file) ?? [];
             if (files.Length != 1) return Usage("media probe takes exactly one FILE");
-            var info = await MediaEngine.FromEnvironment().ProbeAsync(files[0], ct);
+            using var host = CliHost.Build();
+            var info = await host.Services.GetRequiredService<MediaEngine>().ProbeAsync(files[0], ct);
             Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(ProbeView(info), JsonOptions) : Describe(info));
             return Ok;
         }));

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using SwapTalk.Cli.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -52,7 +54,8 @@ internal static class MediaResegmentCommand
         VideoEncoding encoding, bool keepSegments, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var engine = MediaEngine.FromEnvironment();
+        using var host = CliHost.Build();
+        var engine = host.Services.GetRequiredService<MediaEngine>();
         var source = await engine.ProbeAsync(videoPath, ct);
         var video = source.RequireVideo();
         if (segmentCount < 1 || segmentCount > video.FrameCount)

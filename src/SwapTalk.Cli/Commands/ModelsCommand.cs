@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SwapTalk.Cli.Hosting;
 using Spectre.Console;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Models;
@@ -44,7 +47,8 @@ internal static class ModelsCommand
             var folder = parse.GetValue(dir)!;
             if (!folder.Exists) return Fail(error, $"models check: {folder.FullName} does not exist or is not a folder");
             if (!TryManifest(parse.GetValue(manifestOption), folder, error, out var manifest)) return Unusable;
-            if (!TryRuntime(error, out var runtime)) return Unusable;
+            using var host = CliHost.Build();
+            if (!TryRuntime(host, error, out var runtime)) return Unusable;
 
             // ORT's own warnings (per model, tagged with the stage) are counted into the table, not printed.
             var warnings = new ConcurrentDictionary<string, int>();
@@ -145,13 +149,12 @@ internal static class ModelsCommand
         }
     }
 
-    private static bool TryRuntime(TextWriter error, out OrtRuntime runtime)
+    private static bool TryRuntime(IHost host, TextWriter error, out OrtRuntime runtime)
     {
         try
         {
             // The binding's own warnings (e.g. a CUDA fallback) go to stderr; ORT's load chatter is tallied in the table.
-            var loggers = CliLogging.Create();
-            runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
+            runtime = host.Services.GetRequiredService<OrtRuntime>();
             return true;
         }
         catch (OrtLibraryException e)
