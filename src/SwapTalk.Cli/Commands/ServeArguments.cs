@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SwapTalk.Core.Activities;
+using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Models;
 using SwapTalk.Http;
 
@@ -19,7 +20,7 @@ internal sealed class ServeArguments
     public IEnumerable<Option> All => [_urls, _work, _models, _token, _maxUpload, _parallel, _noEval];
 
     /// <summary>The server's settings, or null with the first problem on stderr.</summary>
-    public (ServeOptions Options, int? Parallel, bool Evaluate)? Read(ParseResult parse, TextWriter stderr)
+    public (ServeOptions Options, PipelineOptions Pipeline, bool Evaluate)? Read(ParseResult parse, TextWriter stderr)
     {
         var list = new List<Uri>();
         foreach (var text in parse.GetValue(_urls)!.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -37,10 +38,16 @@ internal sealed class ServeArguments
             return Problem(stderr, $"the models folder {modelsDir} does not exist (--models DIR or ${ModelCatalog.DirectoryVariable})");
         var options = new ServeOptions(list, parse.GetValue(_work)?.FullName ?? Path.GetFullPath(".swaptalk-serve"), Path.GetFullPath(modelsDir),
             accessToken, parse.GetValue(_maxUpload));
-        return (options, parse.GetValue(_parallel), !parse.GetValue(_noEval));
+        var pipeline = new PipelineOptions { Limits = options.Limits ?? JobLimits.Default };
+        pipeline = pipeline with
+        {
+            SegmentParallelism = parse.GetValue(_parallel) ?? pipeline.SegmentParallelism,
+            ScratchDirectory = Path.Combine(options.WorkDirectory, ".scratch"),
+        };
+        return (options, pipeline, !parse.GetValue(_noEval));
     }
 
-    private static (ServeOptions, int?, bool)? Problem(TextWriter stderr, string message)
+    private static (ServeOptions, PipelineOptions, bool)? Problem(TextWriter stderr, string message)
     {
         stderr.WriteLine($"serve: {message}");
         return null;

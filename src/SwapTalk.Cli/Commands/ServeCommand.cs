@@ -6,7 +6,6 @@ using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Inference;
-using SwapTalk.Core.Jobs;
 using SwapTalk.Http;
 
 namespace SwapTalk.Cli.Commands;
@@ -30,20 +29,14 @@ internal static class ServeCommand
         {
             var stderr = parse.InvocationConfiguration.Error;
             return arguments.Read(parse, stderr) is { } serve
-                ? await RunAsync(serve.Options, serve.Parallel, serve.Evaluate, parse.InvocationConfiguration.Output, stderr, ct)
+                ? await RunAsync(serve.Options, serve.Pipeline, serve.Evaluate, parse.InvocationConfiguration.Output, stderr, ct)
                 : DubCommand.BadInput;
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(ServeOptions options, int? parallel, bool evaluate, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ServeOptions options, PipelineOptions pipeline, bool evaluate, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
     {
-        var pipeline = new PipelineOptions { Limits = options.Limits ?? JobLimits.Default };
-        pipeline = pipeline with
-        {
-            SegmentParallelism = parallel ?? pipeline.SegmentParallelism,
-            ScratchDirectory = Path.Combine(options.WorkDirectory, ".scratch"),
-        };
         JobStores? stores = null; // made below, once ONNX Runtime has loaded: the work folder is not created for nothing
         using var host = CliHost.ForJobs(_ => stores!.Jobs, pipeline, options.ModelsDirectory);
         try
@@ -60,8 +53,7 @@ internal static class ServeCommand
         stores = ServeHost.Stores(options.WorkDirectory);
         var registry = host.Services.GetRequiredService<ActivityRegistry>();
         var inspector = new MediaUploadInspector(host.Services.GetRequiredService<PipelineServices>(), options.ModelsDirectory, pipeline.Limits);
-        var followUps = new ServeFollowUps(host.Services, stores.Jobs, options.ModelsDirectory, evaluate,
-            host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SwapTalk.Serve"));
+        var followUps = new ServeFollowUps(host.Services, stores.Jobs, options.ModelsDirectory, evaluate);
 
         await using var app = ServeHost.Build(options, stores, registry, inspector,
             new LocalExecutorOptions { MaxParallelActivities = pipeline.SegmentParallelism }, followUps.RunAsync,

@@ -18,8 +18,10 @@ namespace SwapTalk.Cli.Commands;
 /// the preview sheet (<see cref="PreviewSheet"/>), the evaluation (<see cref="DubEvaluation"/>, image and numbers) and
 /// the original as H.264 for the browser. A follow-up that cannot run is a warning in the log, never a failed job.
 /// </summary>
-internal sealed class ServeFollowUps(IServiceProvider services, IBlobStore jobs, string modelsDir, bool evaluate, ILogger log)
+internal sealed class ServeFollowUps(IServiceProvider services, IBlobStore jobs, string modelsDir, bool evaluate)
 {
+    private readonly ILogger _log = services.GetRequiredService<ILoggerFactory>().CreateLogger("SwapTalk.Serve");
+
     public async Task RunAsync(CloudDubJobInput input, DubJobResult result, CancellationToken cancellationToken)
     {
         var store = (FileSystemBlobStore)jobs;
@@ -29,7 +31,7 @@ internal sealed class ServeFollowUps(IServiceProvider services, IBlobStore jobs,
         var output = store.PathOf(result.OutputBlob);
         await services.GetRequiredService<PreviewSheet>().TryWriteAsync(jobs, result.JobId, plan => PreviewSheet.PageHeader(result.JobId, plan),
             portrait, video, output, store.PathOf(JobFiles.PreviewBlob(result.JobId)),
-            problem => log.LogWarning("serve: job {JobId}: the preview sheet was not written ({Message})", result.JobId, problem), cancellationToken);
+            problem => _log.LogWarning("serve: job {JobId}: the preview sheet was not written ({Message})", result.JobId, problem), cancellationToken);
         await OriginalAsync(video, store.PathOf(JobFiles.OriginalBlob(result.JobId)), cancellationToken);
         if (!evaluate) return;
         var request = new EvaluationRequest
@@ -42,7 +44,7 @@ internal sealed class ServeFollowUps(IServiceProvider services, IBlobStore jobs,
         var (_, evaluation) = await EvaluationRun.RunAsync(services, request, modelsDir, null, store.PathOf(JobFiles.EvaluationBlob(result.JobId)), messages, cancellationToken);
         if (evaluation is null)
         {
-            log.LogWarning("serve: job {JobId}: no evaluation: {Message}", result.JobId, messages.ToString().Trim());
+            _log.LogWarning("serve: job {JobId}: no evaluation: {Message}", result.JobId, messages.ToString().Trim());
             return;
         }
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
