@@ -10,7 +10,9 @@ public sealed record ProblemError(string Field, string Message);
 /// The API's RFC 9457 problems as ASP.NET Core's <see cref="ProblemDetails"/>: <c>type</c> is
 /// <c>urn:swaptalk:problem:SLUG</c>, <c>instance</c> the request's path (never its query: it may carry the function
 /// key), and an <c>errors</c> extension names each field. Every text is redacted (<see cref="Redaction"/>): a caller
-/// who pasted a SAS URL into a field gets the field named, not the token echoed.
+/// who pasted a SAS URL into a field gets the field named, not the token echoed. No IProblemDetailsService
+/// (AddProblemDetails) is registered: every problem is made here, with its own type and redacted text, and the
+/// service's customization hook would have nothing to add.
 /// </summary>
 public static class Problem
 {
