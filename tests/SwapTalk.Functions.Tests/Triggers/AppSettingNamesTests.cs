@@ -1,12 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Http;
-using SwapTalk.Functions.Http;
-using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;
 

@@ -1,12 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using SwapTalk.Functions.Http;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
 using SwapTalk.Http;
-using SwapTalk.Functions.Batch;
 using Microsoft.AspNetCore.Mvc;
 using SwapTalk.Functions.Tests.Host;
 

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Reflection.Emit;
-using FluentAssertions;
 using SwapTalk.Core.Activities;
 
 namespace SwapTalk.Tests.Architecture;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using SwapTalk.Core.Activities;
 using SwapTalk.Core.Engines;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Models;
