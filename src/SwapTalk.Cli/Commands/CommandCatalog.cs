@@ -18,17 +18,3 @@ internal static class CommandCatalog
         yield return ServeCommand.Create();
     }
 }
-
-internal static class VersionCommand
-{
-    public static Command Create()
-    {
-        var command = new Command("version", "Print the swaptalk version");
-        command.SetAction(_ =>
-        {
-            Console.WriteLine(typeof(VersionCommand).Assembly.GetName().Version);
-            return 0;
-        });
-        return command;
-    }
-}

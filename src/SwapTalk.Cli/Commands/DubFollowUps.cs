@@ -1,103 +1,73 @@
-using System.Text.Json;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using SwapTalk.Core.Activities;
+using SwapTalk.Core.Evaluation;
 using SwapTalk.Core.Execution;
+using SwapTalk.Core.Files;
+using SwapTalk.Core.FollowUps;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Core.Stages;
 using SwapTalk.Core.Storage;
-using MediaException = SwapTalk.Core.Media.MediaException;
+using SwapTalk.Core.Telemetry;
 
 namespace SwapTalk.Cli.Commands;
 
 /// <summary>
-/// What <c>swaptalk dub</c> does once the job's output is in place: what the report and summary must say about the file
-/// as written (its real size, a pass-through, a turned portrait), the before/after preview sheet and <c>--eval</c>.
+/// What <c>swaptalk dub</c> does once the output is in place, handing off to Core's follow-ups: the report's notes
+/// about the file as written (<see cref="WrittenOutputNotes"/>, <see cref="JobReportEditor"/>), the telemetry file,
+/// the preview sheet (<see cref="PreviewSheet"/>) and <c>--eval</c> (<see cref="DubEvaluation"/>), then the summary.
+/// The dub is complete by now: a follow-up that cannot run says so and never undoes it.
 /// </summary>
-internal static class DubFollowUps
+internal sealed class DubFollowUps(IServiceProvider services, JobRequest request, DubSettings settings, OwnOutputs own, TextWriter stdout, TextWriter stderr)
 {
-    internal sealed record OutputNote(string Key, string Text, object? Value = null);
-
-    /// <summary>What the report and summary must say about the file as written: its real size where H.264 padded it, a video passed through.</summary>
-    internal static async Task<List<OutputNote>> OutputNotesAsync(PipelineServices services, string outputPath, JobReport report, bool allowNoFace, JobRequest request)
+    public async Task<int> RunAsync(LocalJobResult result, JobReport report, TelemetryRecorder? recorder, int portraitQuarterTurns, string? identityModel,
+        Stopwatch watch, CancellationToken cancellationToken)
     {
-        var notes = new List<OutputNote>();
-        var written = (await services.Media.ProbeAsync(outputPath)).RequireVideo();
-        if (written.Width != report.Width || written.Height != report.Height)
-            notes.Add(new("outputSize", $"output size: the file is {written.Width}x{written.Height}, the video {report.Width}x{report.Height}: H.264 4:2:0 needs even sides, so the last column/row is repeated (--lossless keeps the size)",
-                new { width = written.Width, height = written.Height }));
-        if (report.FramesWithFace == 0 && allowNoFace)
+        var outputPath = result.OutputPath!;
+        var notes = await services.GetRequiredService<WrittenOutputNotes>().ForAsync(outputPath, report);
+        if (report.FramesWithFace == 0 && settings.AllowNoFace)
             notes.Add(new("noFace", $"no frame of '{request.Video}' shows a face: the video passed through unchanged (--allow-no-face)"));
-        return notes;
-    }
-
-    internal static async Task AddToReportAsync(IBlobStore store, string reportBlob, IReadOnlyList<OutputNote> notes)
-    {
-        var report = System.Text.Json.Nodes.JsonNode.Parse(await store.ReadTextAsync(reportBlob, CancellationToken.None))!.AsObject();
-        var list = report["notes"] as System.Text.Json.Nodes.JsonArray ?? [];
-        foreach (var note in notes)
+        if (portraitQuarterTurns != 0)
+            notes.Add(new("portraitQuarterTurns", Core.Vision.Detection.PortraitOrientation.Describe(portraitQuarterTurns), portraitQuarterTurns));
+        var editor = services.GetRequiredService<JobReportEditor>();
+        if (notes.Count > 0) await editor.AddNotesAsync(result.Result.ReportBlob, notes);
+        if (recorder is not null)
         {
-            list.Add(note.Text);
-            if (note.Value is not null) report[note.Key] = JsonSerializer.SerializeToNode(note.Value);
+            await recorder.SaveAsync(settings.TelemetryPath!, CancellationToken.None);
+            own.Record(settings.TelemetryPath);
         }
-        report["notes"] = list;
-        await store.WriteTextAsync(reportBlob, report.ToJsonString(EvalCommand.Json), cancellationToken: CancellationToken.None);
-    }
-
-    /// <summary>
-    /// The before/after sheet. The job has succeeded by now, so a preview that cannot be written is a warning,
-    /// never a failed dub; a signal still ends the command (exit 3).
-    /// </summary>
-    internal static async Task<string?> WritePreviewAsync(JobRequest request, DubCommand.DubSettings settings, PipelineServices services, IBlobStore store,
-        LocalJobResult result, TextWriter stderr, CancellationToken cancellationToken)
-    {
-        if (settings.PreviewPath is null || result.OutputPath is null) return null;
-        try
-        {
-            var plan = await store.ReadJsonAsync<JobPlan>(BlobNames.Plan(result.Result.JobId), cancellationToken: cancellationToken);
-            var header = new List<string>
-            {
-                $"SWAPTALK DUB  {result.Result.JobId}",
-                $"PORTRAIT {Path.GetFileName(request.Portrait)}   VIDEO {Path.GetFileName(request.Video)}   AUDIO {(request.Audio is null ? "(THE VIDEO'S OWN)" : Path.GetFileName(request.Audio))}",
-                $"{plan.OutputFrameCount} FRAMES AT {plan.FrameRate} FPS, {plan.Width}X{plan.Height}, {JsonName(plan.Mode)}, {JsonName(plan.LengthPolicy)}",
-                $"ENGINE {Core.Engines.EngineSelection.Name(plan.Engine).ToUpperInvariant()}",
-            };
-            if (!string.IsNullOrWhiteSpace(settings.Credit)) header.Add(settings.Credit!);
-            await DubPreview.WriteAsync(services.Media, plan, request.Portrait, request.Video, result.OutputPath, settings.PreviewPath, header, cancellationToken: cancellationToken);
-            return settings.PreviewPath;
-        }
-        catch (Exception e) when (e is MediaException or IOException or InvalidDataException or UnauthorizedAccessException or OpenCvSharp.OpenCVException or ArgumentException)
-        {
-            stderr.WriteLine($"dub: warning: the preview sheet was not written ({e.Message}); the dub itself is complete");
-            return null;
-        }
+        var jobId = result.Result.JobId;
+        var previewPath = settings.PreviewPath is null ? null : await services.GetRequiredService<PreviewSheet>().TryWriteAsync(
+            services.GetRequiredService<IBlobStore>(), jobId, plan => PreviewSheet.DubHeader(jobId, plan, request, settings.Credit),
+            request.Portrait, request.Video, outputPath, settings.PreviewPath,
+            problem => stderr.WriteLine($"dub: warning: the preview sheet was not written ({problem}); the dub itself is complete"), cancellationToken);
+        own.Record(previewPath);
+        var (evalCode, evaluation) = settings.Evaluate ? await EvaluateAsync(outputPath, result.Result.ReportBlob, editor, identityModel, cancellationToken) : (DubCommand.Ok, null);
+        own.Record(evaluation?.Image);
+        if (evalCode == DubCommand.Cancelled) cancellationToken.ThrowIfCancellationRequested();
+        DubResultOutput.Write(stdout, settings, result, report, notes, previewPath, evaluation, watch.Elapsed);
+        return evalCode;
     }
 
     /// <summary>
     /// <c>--eval</c>: the output against the portrait, the target video (the original) and the driving audio, added to
     /// report.json as "evaluation". The dub is complete either way; an evaluation that cannot run says why and exits non-zero.
     /// </summary>
-    internal static async Task<(int, Core.Evaluation.EvaluationResult?)> EvaluateAsync(JobRequest request, LocalJobResult result, IBlobStore store,
-        string? identityModel, TextWriter stderr, CancellationToken cancellationToken)
+    private async Task<(int, EvaluationResult?)> EvaluateAsync(string outputPath, string reportBlob, JobReportEditor editor, string? identityModel,
+        CancellationToken cancellationToken)
     {
-        var evalRequest = new Core.Evaluation.EvaluationRequest
+        var evalRequest = new EvaluationRequest
         {
-            Video = result.OutputPath!, Portrait = request.Portrait, Original = request.Video, Audio = request.Audio,
-            LongerOutput = EvalCommand.RuleFor(request.Options.LengthPolicy),
+            Video = outputPath, Portrait = request.Portrait, Original = request.Video, Audio = request.Audio,
+            LongerOutput = DubEvaluation.RuleFor(request.Options.LengthPolicy),
         };
-        var (code, evaluation) = await EvalCommand.EvaluateAsync(evalRequest, request.Models, identityModel,
-            EvalCommand.ImagePathFor(result.OutputPath!, null), stderr, cancellationToken);
+        var (code, evaluation) = await EvaluationRun.RunAsync(services, evalRequest, request.Models, identityModel,
+            DubEvaluation.ImagePathFor(outputPath, null), stderr, cancellationToken);
         if (evaluation is null)
         {
-            stderr.WriteLine($"dub: the evaluation did not run; the dub itself is complete: {result.OutputPath}");
+            stderr.WriteLine($"dub: the evaluation did not run; the dub itself is complete: {outputPath}");
             return (code, null);
         }
-        var report = System.Text.Json.Nodes.JsonNode.Parse(await store.ReadTextAsync(result.Result.ReportBlob, CancellationToken.None))!.AsObject();
-        report["evaluation"] = JsonSerializer.SerializeToNode(evaluation, EvalCommand.Json);
-        await store.WriteTextAsync(result.Result.ReportBlob, report.ToJsonString(EvalCommand.Json), cancellationToken: CancellationToken.None);
+        await editor.AddEvaluationAsync(reportBlob, evaluation);
         return (DubCommand.Ok, evaluation);
     }
-
-
-    /// <summary>The name the CLI and job JSON use for an option value ("cross-driven", "ping-pong"), not the C# enum's.</summary>
-    private static string JsonName<T>(T value) where T : struct, Enum =>
-        JsonSerializer.Serialize(value, JobRequestJson.Options).Trim('"');
 }

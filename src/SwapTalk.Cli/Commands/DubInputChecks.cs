@@ -5,8 +5,8 @@ namespace SwapTalk.Cli.Commands;
 
 /// <summary>
 /// What <c>swaptalk dub</c> checks before any work, in the user's words: the files given and written (by flag), the
-/// flag of each validation error, failure texts mapped back to inputs and to the user's own file names, and the
-/// inspectors the up-front validation uses.
+/// flag of each validation error, failure texts mapped back to inputs and to the user's own file names, the
+/// work folder's size for a disk-full sentence.
 /// </summary>
 internal static class DubInputChecks
 {
@@ -55,7 +55,7 @@ internal static class DubInputChecks
     }
 
     /// <summary>The files the user gave, in their flags (the models folder's files are inputs too, but are read only by ORT).</summary>
-    internal static IEnumerable<Core.Files.UserInput> Inputs(JobRequest request, DubCommand.DubSettings settings)
+    internal static IEnumerable<Core.Files.UserInput> Inputs(JobRequest request, DubSettings settings)
     {
         yield return new("--face", request.Portrait);
         yield return new("--video", request.Video);
@@ -67,7 +67,7 @@ internal static class DubInputChecks
     }
 
     /// <summary>Every file this dub writes outside its work folder, with the flag that names it.</summary>
-    internal static List<Core.Files.UserOutput> Outputs(JobRequest request, DubCommand.DubSettings settings)
+    internal static List<Core.Files.UserOutput> Outputs(JobRequest request, DubSettings settings)
     {
         var list = new List<Core.Files.UserOutput>
         {
@@ -76,12 +76,12 @@ internal static class DubInputChecks
         if (settings.PreviewPath is not null) list.Add(new(settings.PreviewFlag, settings.PreviewPath, [".png", ".jpg", ".jpeg"]));
         if (settings.TelemetryPath is not null) list.Add(new("--telemetry", settings.TelemetryPath, [".json"]));
         if (settings.Evaluate && request.Output is not null && !Core.Files.InputPaths.LooksLikeUrl(request.Output))
-            list.Add(new("--eval (its image)", EvalCommand.ImagePathFor(request.Output, null), [".png"]));
+            list.Add(new("--eval (its image)", Core.FollowUps.DubEvaluation.ImagePathFor(request.Output, null), [".png"]));
         return list;
     }
 
     /// <summary>About what the work folder needs (staged inputs, segments, the stitched output, raw frames spilled while rendering): for the disk-full sentence.</summary>
-    internal static long? EstimateWorkBytes(JobRequest request, DubCommand.DubSettings settings)
+    internal static long? EstimateWorkBytes(JobRequest request, DubSettings settings)
     {
         try
         {
@@ -95,31 +95,4 @@ internal static class DubInputChecks
             return null;
         }
     }
-
-    /// <summary>The validator's probes, remembered: the runner validates again and must not decode the portrait twice.</summary>
-    internal sealed class RememberingInspector(IJobInputInspector inner) : IJobInputInspector
-    {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Task<object?>> _seen = new();
-
-        public async Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken) =>
-            (PortraitFacts)(await _seen.GetOrAdd($"p|{selection}|{path}", async _ => await inner.InspectPortraitAsync(path, selection, cancellationToken)))!;
-
-        public async Task<VideoFacts?> ProbeVideoAsync(string path, CancellationToken cancellationToken) =>
-            (VideoFacts?)await _seen.GetOrAdd($"v|{path}", async _ => await inner.ProbeVideoAsync(path, cancellationToken));
-
-        public async Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken) =>
-            (AudioFacts?)await _seen.GetOrAdd($"a|{path}", async _ => await inner.ProbeAudioAsync(path, cancellationToken));
-    }
-
-    /// <summary>Probes the video and audio when the models folder has no usable face detector; the portrait check reports that problem (once: the same error).</summary>
-    internal sealed class WithoutDetector(IJobInputInspector inner, BadInputException problem) : IJobInputInspector
-    {
-        public Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken) =>
-            Task.FromException<PortraitFacts>(new BadInputException(problem.Errors));
-
-        public Task<VideoFacts?> ProbeVideoAsync(string path, CancellationToken cancellationToken) => inner.ProbeVideoAsync(path, cancellationToken);
-
-        public Task<AudioFacts?> ProbeAudioAsync(string path, CancellationToken cancellationToken) => inner.ProbeAudioAsync(path, cancellationToken);
-    }
-
 }

@@ -44,6 +44,32 @@ internal sealed class DubProgress(TextWriter writer, bool interactive) : IDispos
         started.Task.Wait();
     }
 
+    /// <summary>The executor's events, shown here; the root workflow's start names the job (its children are "{jobId}:render:NNNN").</summary>
+    public IProgress<ExecutionEvent> Events(Action<string> onJobId)
+    {
+        var tracker = new JobProgressTracker(Update);
+        return new InOrder(e =>
+        {
+            if (e is WorkflowStarted started && !started.InstanceId.Contains(':')) onJobId(started.InstanceId);
+            tracker.Report(e);
+        });
+    }
+
+    /// <summary>Shows progress while <paramref name="run"/> runs (from the work folder's line on), and stops showing it however it ends.</summary>
+    public async Task<T> FollowAsync<T>(string workDirectory, Func<Task<T>> run)
+    {
+        Start(workDirectory);
+        try
+        {
+            using (this)
+                return await run();
+        }
+        finally
+        {
+            Stop();
+        }
+    }
+
     /// <summary>The tracker's callback (any thread).</summary>
     public void Update(JobProgress progress)
     {
@@ -110,5 +136,11 @@ internal sealed class DubProgress(TextWriter writer, bool interactive) : IDispos
         foreach (var note in report.Notes) writer.WriteLine($"dub: note: {note}");
         writer.WriteLine($"dub: report: {reportPath}");
         if (telemetryPath is not null) writer.WriteLine($"dub: telemetry: {telemetryPath}");
+    }
+
+    /// <summary>Forwards executor events synchronously (System.Progress would post them to the thread pool, out of order).</summary>
+    private sealed class InOrder(Action<ExecutionEvent> report) : IProgress<ExecutionEvent>
+    {
+        public void Report(ExecutionEvent value) => report(value);
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using SwapTalk.Cli.Hosting;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Media;
 using SwapTalk.Core.Models;
@@ -40,7 +41,7 @@ internal static class InspectCommand
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            try
+            return await InspectFailures.RunAsync(stdout, stderr, async () =>
             {
                 var paths = parse.GetValue(video) ?? [];
                 if (paths.Length != 1) return Usage(stderr, "inspect takes exactly one VIDEO");
@@ -55,116 +56,23 @@ internal static class InspectCommand
                 if (problems.Count > 0) return Usage(stderr, "inspect: " + string.Join("; ", problems.Select(p => $"{p.Input}: {p.Message}")));
                 Core.Files.AtomicFile.RemoveLeftovers(sheetPath);
 
-                var media = MediaEngine.FromEnvironment();
+                using var host = CliHost.Build();
+                var media = host.Services.GetRequiredService<MediaEngine>();
                 // Probe before loading models: a wrong VIDEO is reported without waiting for ONNX Runtime.
                 var info = await media.ProbeAsync(path, ct);
-                var range = ParseFrames(parse.GetValue(frames), info.RequireVideo().FrameCount);
-                var runtime = Runtime();
-                var catalog = new ModelCatalog(runtime, ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
+                var range = InspectionSummary.ParseFrames(parse.GetValue(frames), info.RequireVideo().FrameCount);
+                var catalog = new ModelCatalog(host.Services.GetRequiredService<OrtRuntime>(), ModelManifest.Default, modelsDir, SessionSettings.FromEnvironment());
                 using var tracker = FaceTracker.Open(catalog, new FaceTrackOptions { Selector = selector });
                 var report = await TrackInspection.RunAsync(media, tracker, path, sheetPath,
                     new InspectionOptions { Frames = range, Every = parse.GetValue(every) }, ct);
-                Print(stdout, report, parse.GetValue(stats), selector);
+                InspectionSummary.Write(stdout, report, parse.GetValue(stats), selector);
                 return Ok;
-            }
-            catch (MediaException e)
-            {
-                stderr.WriteLine($"swaptalk: {e.Message}");
-                return e.IsBadInput ? BadInput : Failed;
-            }
-            catch (ModelContractException e)
-            {
-                stderr.WriteLine($"swaptalk: inspect needs the face_detector and face_landmarker models (YuNet and Peppa 68-point; ../shared/data/models holds them): {e.Message}");
-                return BadInput;
-            }
-            catch (OrtLibraryException e)
-            {
-                stderr.WriteLine($"swaptalk: {e.Message}");
-                return BadInput;
-            }
-            catch (ArgumentException e)
-            {
-                stderr.WriteLine($"swaptalk: inspect: {Reason(e)}");
-                return BadInput;
-            }
-            catch (OperationCanceledException)
-            {
-                stderr.WriteLine("swaptalk: cancelled");
-                return 3;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException or OrtException or InvalidOperationException)
-            {
-                stderr.WriteLine($"swaptalk: inspect: {e.Message}");
-                return Failed;
-            }
-            catch (SwapTalk.Core.Jobs.BadInputException e)
-            {
-                stderr.WriteLine($"swaptalk: inspect: {string.Join("; ", e.Errors.Select(x => x.Message))}");
-                return BadInput;
-            }
-            catch (Exception e)
-            {
-                return new CommandFailures("inspect", stdout, stderr, json: false).Unexpected(e, "the inspection");
-            }
+            });
         });
         return command;
     }
 
-    /// <summary>A:B (B exclusive), A: or :B, checked against the clip.</summary>
-    internal static FrameRange? ParseFrames(string? text, long frameCount)
-    {
-        if (string.IsNullOrWhiteSpace(text)) return null;
-        var parts = text.Split(':');
-        long start = 0, end = frameCount;
-        bool Read(string s, ref long value) =>
-            s.Trim().Length == 0 || long.TryParse(s.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out value);
-        if (parts.Length != 2 || !Read(parts[0], ref start) || !Read(parts[1], ref end))
-            throw new ArgumentException($"--frames '{text}' is not A:B (frames A to B-1), A: or :B", nameof(text));
-        if (start >= end || end > frameCount)
-            throw new ArgumentException($"--frames {text} = [{start}, {end}) is not a non-empty part of the video's frames [0, {frameCount})", nameof(text));
-        return new FrameRange(start, end);
-    }
-
-    private static OrtRuntime Runtime()
-    {
-        // Binding warnings (a CUDA fallback) reach stderr; ORT's load chatter (Peppa's ~150 warnings) does not.
-        var loggers = CliLogging.Create();
-        return OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
-    }
-
-    private static void Print(TextWriter output, InspectionReport report, bool perFrame, IFaceSelector selector)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var video = report.Media.RequireVideo();
-        var track = report.Track;
-        output.WriteLine(string.Format(inv, "{0}: {1} frames {2}x{3} at {4} fps; target: {5}", report.Media.Path, video.FrameCount, video.Width, video.Height, video.FrameRate, selector));
-        output.WriteLine(track.ToString());
-        output.WriteLine($"jitter (RMS second difference, raw -> smoothed): {report.Jitter}");
-        var t = track.Timing;
-        output.WriteLine(string.Format(inv, "tracking: {0:0.00} s for {1} frames read ({2:0.0} frames/s): detection {3:0.00} s, landmarks {4:0.00} s ({5} faces), smoothing {6:0.000} s",
-            report.TrackingTime.TotalSeconds, t.FramesRead, t.FramesRead / Math.Max(1e-9, report.TrackingTime.TotalSeconds),
-            t.Detection.TotalSeconds, t.Landmarks.TotalSeconds, t.FramesLandmarked, t.Smoothing.TotalSeconds));
-        if (perFrame)
-        {
-            output.WriteLine("frame  source        score  box (w x h + x + y)      quad centre        quad size");
-            foreach (var f in track.Items)
-                output.WriteLine(string.Format(inv, "{0,5}  {1,-12}  {2,5}  {3,-23}  {4,-17}  {5}",
-                    f.Index, f.Source, f.Detection is { } d ? d.Score.ToString("0.00", inv) : "-", f.Detection?.Box.ToString() ?? "-",
-                    f.Face is { } a ? string.Format(inv, "({0:0.0}, {1:0.0})", a.Quad.Centre.X, a.Quad.Centre.Y) : "-",
-                    f.Face is { } b ? b.Quad.Size.ToString("0.0", inv) : "-"));
-        }
-        output.WriteLine(string.Format(inv, "wrote {0} ({1}x{2}): {3} tiles, every {4} frame(s), in {5:0.00} s",
-            report.SheetPath, report.SheetWidth, report.SheetHeight, report.SheetFrames.Count, report.Every, report.SheetTime.TotalSeconds));
-    }
-
-    /// <summary>The message without .NET's "(Parameter 'x')" suffix, which means nothing to a user.</summary>
-    private static string Reason(ArgumentException e)
-    {
-        var suffix = e.ParamName is null ? null : $" (Parameter '{e.ParamName}')";
-        return suffix is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
-    }
-
-    private static int Usage(TextWriter error, string message)
+    internal static int Usage(TextWriter error, string message)
     {
         error.WriteLine($"swaptalk: {message}");
         return BadInput;

@@ -37,6 +37,7 @@ internal static class JobsCommand
         {
             var stderr = parse.InvocationConfiguration.Error;
             if (FleetCommandOptions.Resolve(parse, storage, taskHub, stderr, "jobs") is not { } fleet) return DubCommand.BadInput;
+            // No pipeline service is needed, so no CliHost: the client's own logging stays silent and stdout is the job's state only.
             var client = await FleetClient.ConnectAsync(fleet, NullLoggerFactory.Instance);
             return await run(client, parse.GetValue(id)!, parse.InvocationConfiguration.Output, stderr);
         });

@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
 using System.CommandLine;
-using Spectre.Console;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using SwapTalk.Core.Inference;
 using SwapTalk.Core.Models;
-using SwapTalk.Core.Models.Probes;
 
 namespace SwapTalk.Cli.Commands;
 
@@ -20,114 +19,17 @@ internal static class ModelsCommand
     public static Command Create()
     {
         var command = new Command("models", "Check model files against the manifest, or write probe models");
-        command.Subcommands.Add(CheckCommand());
-        command.Subcommands.Add(ProbeCommand());
+        command.Subcommands.Add(ModelsCheckCommand.Create());
+        command.Subcommands.Add(ModelsProbeCommand.Create());
         return command;
     }
 
-    private static Option<FileInfo> ManifestOption() => new("--manifest")
+    internal static Option<FileInfo> ManifestOption() => new("--manifest")
     {
         Description = "manifest to check against (default: DIR/manifest.json if present, else the built-in one)",
     };
 
-    private static Command CheckCommand()
-    {
-        var dir = new Argument<DirectoryInfo>("DIR") { Description = "folder holding the .onnx files" };
-        var manifestOption = ManifestOption();
-        var command = new Command("check", "Load each model present in DIR and compare its inputs and outputs with the manifest");
-        command.Arguments.Add(dir);
-        command.Options.Add(manifestOption);
-        command.SetAction(parse =>
-        {
-            var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
-            var folder = parse.GetValue(dir)!;
-            if (!folder.Exists) return Fail(error, $"models check: {folder.FullName} does not exist or is not a folder");
-            if (!TryManifest(parse.GetValue(manifestOption), folder, error, out var manifest)) return Unusable;
-            if (!TryRuntime(error, out var runtime)) return Unusable;
-
-            // ORT's own warnings (per model, tagged with the stage) are counted into the table, not printed.
-            var warnings = new ConcurrentDictionary<string, int>();
-            IReadOnlyList<ModelCheckResult> results;
-            using (runtime.AddLogListener(m => { if (m.Level >= Microsoft.ML.OnnxRuntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_WARNING) warnings.AddOrUpdate(m.LogId, 1, (_, n) => n + 1); }))
-                results = ModelCheck.CheckDirectory(runtime, manifest, folder.FullName);
-
-            var console = ConsoleFor(output);
-            console.WriteLine($"manifest: {manifest.Source}; models: {folder.FullName}; ONNX Runtime {runtime.Version}");
-            var table = new Table().AddColumns("stage", "file", "status", "kind", "notes");
-            foreach (var r in results)
-            {
-                var status = r.Status switch
-                {
-                    ModelCheckStatus.Ok => "[green]ok[/]",
-                    ModelCheckStatus.OptionalAbsent => "[grey]absent (optional)[/]",
-                    ModelCheckStatus.Missing => "[red]missing[/]",
-                    _ => "[red]MISMATCH[/]",
-                };
-                var kind = r.Status is ModelCheckStatus.Ok or ModelCheckStatus.Mismatch && File.Exists(r.Path) ? (r.IsProbe ? "probe" : "model") : "";
-                var notes = r.Notes.ToList();
-                if (warnings.TryGetValue(r.Spec.Stage, out var n)) notes.Add($"{n} ONNX Runtime warning(s) on load");
-                table.AddRow(Markup.Escape(r.Spec.Stage), Markup.Escape(r.Spec.File), status, kind, Markup.Escape(string.Join("; ", notes)));
-            }
-            console.Write(table);
-
-            var failures = results.Where(r => r.Failed).SelectMany(r => r.Problems.Select(p => $"{r.Spec.Stage}: {p}")).ToList();
-            if (failures.Count == 0)
-            {
-                console.WriteLine($"models check: all {results.Count(r => r.Status == ModelCheckStatus.Ok)} models present match the manifest");
-                return 0;
-            }
-            error.WriteLine($"models check: {failures.Count} mismatch(es) in {folder.FullName}:");
-            foreach (var f in failures) error.WriteLine($"  - {f}");
-            return Mismatch;
-        });
-        return command;
-    }
-
-    private static Command ProbeCommand()
-    {
-        var dir = new Argument<DirectoryInfo>("DIR") { Description = "folder to write the probe models into (created if absent)" };
-        var force = new Option<bool>("--force") { Description = "replace existing files even when they are not probe models (trained exports)" };
-        var manifestOption = ManifestOption();
-        var command = new Command("probe", "Write contract-exact probe models (simple known maths, for tests and demos) into DIR");
-        command.Arguments.Add(dir);
-        command.Options.Add(force);
-        command.Options.Add(manifestOption);
-        command.SetAction(parse =>
-        {
-            var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
-            var folder = parse.GetValue(dir)!;
-            if (File.Exists(folder.FullName)) return Fail(error, $"models probe: {folder.FullName} is a file, not a folder");
-            if (!TryManifest(parse.GetValue(manifestOption), folder, error, out var manifest)) return Unusable;
-            IReadOnlyList<ProbeWriteResult> results;
-            try
-            {
-                results = ProbeModels.WriteAll(folder.FullName, manifest, parse.GetValue(force));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return Fail(error, $"models probe: cannot write into {folder.FullName}: {e.Message}");
-            }
-            foreach (var r in results.Where(r => r.Outcome != ProbeWriteOutcome.RefusedExistingModel))
-            {
-                var what = r.Outcome switch
-                {
-                    ProbeWriteOutcome.Written => "wrote",
-                    ProbeWriteOutcome.ReplacedProbe => "replaced probe",
-                    _ => "REPLACED model (--force)",
-                };
-                output.WriteLine($"{what,-24} {r.Stage,-14} {r.Path}");
-            }
-            var refused = results.Where(r => r.Outcome == ProbeWriteOutcome.RefusedExistingModel).ToList();
-            foreach (var r in refused)
-                error.WriteLine($"models probe: refusing to overwrite {r.Path} ({r.Stage}): it is not a probe model (a trained export?); use --force to replace it");
-            return refused.Count == 0 ? 0 : Mismatch;
-        });
-        return command;
-    }
-
-    private static bool TryManifest(FileInfo? explicitPath, DirectoryInfo folder, TextWriter error, out ModelManifest manifest)
+    internal static bool TryManifest(FileInfo? explicitPath, DirectoryInfo folder, TextWriter error, out ModelManifest manifest)
     {
         try
         {
@@ -145,13 +47,12 @@ internal static class ModelsCommand
         }
     }
 
-    private static bool TryRuntime(TextWriter error, out OrtRuntime runtime)
+    internal static bool TryRuntime(IHost host, TextWriter error, out OrtRuntime runtime)
     {
         try
         {
             // The binding's own warnings (e.g. a CUDA fallback) go to stderr; ORT's load chatter is tallied in the table.
-            var loggers = CliLogging.Create();
-            runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
+            runtime = host.Services.GetRequiredService<OrtRuntime>();
             return true;
         }
         catch (OrtLibraryException e)
@@ -162,23 +63,9 @@ internal static class ModelsCommand
         }
     }
 
-    private static int Fail(TextWriter error, string message)
+    internal static int Fail(TextWriter error, string message)
     {
         error.WriteLine(message);
         return Unusable;
-    }
-
-    private static IAnsiConsole ConsoleFor(TextWriter writer)
-    {
-        // Pipes, files and tests get plain text: no colour codes, and no wrapping of long notes.
-        var output = new AnsiConsoleOutput(writer);
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = output,
-            Ansi = output.IsTerminal ? AnsiSupport.Detect : AnsiSupport.No,
-            ColorSystem = output.IsTerminal ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
-        });
-        if (!output.IsTerminal) console.Profile.Width = 200;
-        return console;
     }
 }

@@ -1,5 +1,8 @@
 using System.Text.Json;
 using DurableTask.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using SwapTalk.Cli.Hosting;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Inference;
@@ -7,7 +10,6 @@ using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Storage;
 using SwapTalk.Core.Workflow;
 using SwapTalk.Fleet;
-using MediaEngine = SwapTalk.Core.Media.MediaEngine;
 
 namespace SwapTalk.Cli.Commands;
 
@@ -30,12 +32,12 @@ internal static class RemoteDub
         problems.AddRange(Core.Files.OutputCheck.Check(Inputs(request),
             [new("--out", output, request.Options?.Quality is { Lossless: true } ? [".mkv"] : [".mp4"]), new("--out (its report copy)", reportPath, [".json"])],
             force, own.IsOwn));
-        if (problems.Count > 0) return DubCommand.ReportBadInput(stderr, new BadInputException(problems));
-        using var loggers = CliLogging.Create();
-        OrtRuntime runtime;
+        if (problems.Count > 0) return ReportBadInput(stderr, new BadInputException(problems));
+        IBlobStore? store = null; // the fleet's, opened below: PipelineServices asks for it only then
+        using var host = CliHost.ForJobs(_ => store ?? throw new InvalidOperationException("the fleet's job store is not open yet"), new PipelineOptions());
         try
         {
-            runtime = OrtRuntime.Initialize(new OrtRuntimeOptions(), loggers);
+            host.Services.GetRequiredService<OrtRuntime>();
         }
         catch (OrtLibraryException e)
         {
@@ -45,13 +47,13 @@ internal static class RemoteDub
         var scratch = Path.Combine(Path.GetTempPath(), $"swaptalk-submit-{Environment.ProcessId}");
         try
         {
-            var store = await fleet.Storage.JobStoreAsync(fleet.TaskHub, scratch, cancellationToken);
-            using var services = new PipelineServices(store, MediaEngine.FromEnvironment(), runtime, modelsDirectory: null, loggers);
+            store = await fleet.Storage.JobStoreAsync(fleet.TaskHub, scratch, cancellationToken);
+            var services = host.Services.GetRequiredService<PipelineServices>();
             // The same validation, job id and staging as the embedded run: the same inputs give the same job anywhere.
             var runner = new LocalJobRunner(store, new ActivityRegistry(), null, PipelineActivities.UpFrontInspector(services, request.Models),
                 PipelineActivities.Inventory(services), JobLimits.Default);
             var staged = await runner.StageAsync(request, cancellationToken: cancellationToken);
-            var client = await FleetClient.ConnectAsync(fleet, loggers);
+            var client = await FleetClient.ConnectAsync(fleet, host.Services.GetRequiredService<ILoggerFactory>());
             var started = await client.StartOrAttachAsync(staged.Input);
             stdout.WriteLine(started ? $"dub: job {staged.JobId} started on task hub {fleet.TaskHub}" : $"dub: job {staged.JobId} is already in task hub {fleet.TaskHub}: attached");
             var final = await client.WaitAsync(staged.JobId, s => stdout.WriteLine($"dub: {Describe(s)}"), TimeSpan.FromSeconds(1), cancellationToken);
@@ -71,7 +73,7 @@ internal static class RemoteDub
         }
         catch (BadInputException e)
         {
-            return DubCommand.ReportBadInput(stderr, e);
+            return ReportBadInput(stderr, e);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -101,4 +103,15 @@ internal static class RemoteDub
     internal static string Describe(FleetJobState state) => state.Progress is { } p
         ? $"{state.Status.ToString().ToLowerInvariant()}: {p.Phase} {p.SegmentsDone}/{p.SegmentsTotal} segments, {p.FramesDone}/{p.FramesTotal} frames"
         : state.Status.ToString().ToLowerInvariant();
+
+    private static int ReportBadInput(TextWriter stderr, BadInputException e)
+    {
+        if (e.Errors.Count == 1) stderr.WriteLine($"dub: bad input: {e.Errors[0]}");
+        else
+        {
+            stderr.WriteLine($"dub: bad input ({e.Errors.Count} problems):");
+            foreach (var error in e.Errors) stderr.WriteLine($"  - {error}");
+        }
+        return DubCommand.BadInput;
+    }
 }

@@ -67,6 +67,7 @@ public static class SwapTalkServices
             return registry;
         });
         services.TryAddSingleton(OrchestratorCatalog.Default);
+        FollowUps.FollowUpServices.AddSwapTalkFollowUps(services); // the preview sheet, the evaluation and the report's notes after a job (FollowUps/)
         return services;
     }
 

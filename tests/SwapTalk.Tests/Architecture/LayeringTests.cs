@@ -27,7 +27,7 @@ public sealed class LayeringTests
         ["Stages", "Evaluation"],
         ["Engines"],
         ["Activities"],
-        ["Workflow", "Execution"],
+        ["Workflow", "Execution", "FollowUps"],
         ["Composition"],
     ];
 

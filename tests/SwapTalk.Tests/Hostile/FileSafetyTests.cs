@@ -194,7 +194,7 @@ public sealed class OutputLengthTests
             new SwapTalk.Core.Jobs.VideoFacts(25, new SwapTalk.Core.Media.Rational(25, 1), 360, 288, 1.0, true, 1.0),
             new SwapTalk.Core.Jobs.AudioFacts(audioSeconds, 16000, 1));
         var writer = new StringWriter();
-        SwapTalk.Cli.Commands.DubCommand.AnnounceLength(writer, request, validation);
+        SwapTalk.Cli.Commands.DubAnnouncements.AnnounceLength(writer, request, validation);
         writer.ToString().Should().Contain($"the output will have {frames} frames").And.Contain("the video has 25");
         if (warned) writer.ToString().Should().Contain("warning: the output will be 600 times as long as the video").And.Contain("/long.wav").And.Contain("--policy trim");
         else writer.ToString().Should().NotContain("warning");

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 
-namespace SwapTalk.Cli;
+namespace SwapTalk.Cli.Hosting;
 
 /// <summary>
 /// The logging every command sets up, in one place: one line per message on the console, warnings and worse (a CUDA
@@ -9,7 +9,6 @@ namespace SwapTalk.Cli;
 /// </summary>
 internal static class CliLogging
 {
-    public static ILoggerFactory Create() => LoggerFactory.Create(Configure);
 
     public static void Configure(ILoggingBuilder logging) => logging
         .AddSimpleConsole(o => o.SingleLine = true)
