@@ -41,6 +41,12 @@ public sealed class IdentityTests
 
     private static float Cross(Vector2 a, Vector2 b) => a.X * b.Y - a.Y * b.X;
 
+    private static float Longest(IReadOnlyList<Vector2> p, int[] tri, int t)
+    {
+        var (a, b, c) = (p[tri[3 * t]], p[tri[3 * t + 1]], p[tri[3 * t + 2]]);
+        return Math.Max(Vector2.Distance(a, b), Math.Max(Vector2.Distance(b, c), Vector2.Distance(c, a)));
+    }
+
     private static float Area(IReadOnlyList<Vector2> p, int[] t, int i) => Cross(p[t[3 * i + 1]] - p[t[3 * i]], p[t[3 * i + 2]] - p[t[3 * i]]);
 
     [Fact]
@@ -91,6 +97,9 @@ public sealed class IdentityTests
                             var before = Area(from, own.Triangles, t);
                             var after = Area(to, own.Triangles, t);
                             if (Math.Abs(before) < 1e-3f * FaceGeometry.EyeDistance(frame) * FaceGeometry.EyeDistance(frame)) continue; // a sliver (see above)
+                            // A needle (under half a pixel across: nose, upper lip and inner lip nearly in a line, paul2.jpg on
+                            // lbax4n's 61-32-50 at 0.34 px) turns over with a sub-pixel move and carries no texture to fold.
+                            if (2 * Math.Abs(before) / Longest(from, own.Triangles, t) < 0.5f) continue;
                             (Math.Sign(before) == Math.Sign(after) || Math.Abs(after) < 0.5f).Should()
                                 .BeTrue($"{face} on {clip}: the target's triangle {own.Triangles[3 * t]}-{own.Triangles[3 * t + 1]}-{own.Triangles[3 * t + 2]} folded (area {before:0.0} -> {after:0.0}, opening {opening}; points {string.Join(" ", own.Triangles.Skip(3 * t).Take(3).Select(i => $"{from[i]}->{to[i]}"))})");
                         }

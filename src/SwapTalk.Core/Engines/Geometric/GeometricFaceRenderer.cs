@@ -14,7 +14,7 @@ namespace SwapTalk.Core.Engines.Geometric;
 /// face warped onto them through the triangle mesh (<see cref="FaceMesh"/>);</item>
 /// <item>colour-matched in Lab (<see cref="ColorMatch"/>) and shaded by frequency split (<see cref="FrequencyShading"/>:
 /// the portrait's detail over the target's low-frequency lighting);</item>
-/// <item>the inner mouth from the target video (cross-driven: the mouth bank's nearest opening; self-driven: the
+/// <item>the inner mouth from the target video (cross-driven: the mouth bank's interior for the opening and the sound, <see cref="Mouth.MouthInteriors"/>; self-driven: the
 /// frame's own mouth; the portrait's teeth were painted over once, <see cref="PortraitMouth"/>) and, when the target
 /// blinks, the target's eyes;</item>
 /// <item>blended into the frame inside the outline, the rim feathered (wider across the forehead).</item>
@@ -28,6 +28,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     private static readonly int[] InnerLips = [60, 61, 62, 63, 64, 65, 66, 67];
     private readonly float _portraitEyes = FaceGeometry.EyeOpenness(source.Landmarks);
     private readonly ShapeTransfer _shape = new(source.Landmarks);
+    private readonly Mouth.MouthInteriors _interiors = new(source.Mouths);
 
     /// <summary>
     /// Swaps the face of <paramref name="frame"/> (BGR). <paramref name="opening"/>: the wanted mouth opening (share of
@@ -83,7 +84,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         FrequencyShading.Apply(face, background, faceMask, scale);
 
         // Self-driven (the frame's own mouth motion re-applied): the frame's own interior, moved with the lips.
-        PasteMouthInterior(face, background, shapedLocal, pose is { OwnInterior: false } ? opening : null, scale);
+        PasteMouthInterior(face, background, shapedLocal, pose is { OwnInterior: false } ? pose : null, scale);
         PasteTargetEyes(face, background, shapedLocal, scale);
 
         // Outside the outline the face is the frame itself (the shading's change extends past the mask).
@@ -177,8 +178,8 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         return skin;
     }
 
-    /// <summary>Inside the inner lips: the bank's nearest mouth (cross-driven) or the frame's own (self-driven).</summary>
-    private void PasteMouthInterior(Mat face, Mat background, ReadOnlySpan<Vector2> l, float? opening, float scale)
+    /// <summary>Inside the inner lips: the bank's mouth for the pose's opening and teeth (cross-driven, <see cref="Mouth.MouthInteriors"/>) or the frame's own (self-driven).</summary>
+    private void PasteMouthInterior(Mat face, Mat background, ReadOnlySpan<Vector2> l, Mouth.MouthPose? pose, float scale)
     {
         if (FaceGeometry.MouthOpening(l) < 1.0f) return; // lips together: nothing shows between them
         var inner = new Vector2[InnerLips.Length + 1];
@@ -186,8 +187,8 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         inner[^1] = FaceGeometry.Mean(inner, 0, InnerLips.Length);
 
         using var interior = background.Clone();
-        var sample = opening is { } o ? source.NearestMouth(o) : null;
-        if (opening is not null)
+        var sample = pose is { OwnInterior: false } p ? _interiors.Choose(p) : null;
+        if (pose is { OwnInterior: false })
         {
             if (sample is { Opening: > 0.04f })
             {

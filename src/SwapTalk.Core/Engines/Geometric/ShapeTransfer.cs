@@ -25,23 +25,14 @@ public sealed class ShapeTransfer
     /// <summary>Nose: fully the portrait's (it does not move with expression, and its length and width are identity).</summary>
     public const float NoseWeight = 1.0f;
 
-    /// <summary>Mouth, closed: half the portrait's shape; the target's lips carry speech, and a full portrait mouth on a target of other proportions tears the lip texture.</summary>
-    public const float MouthWeight = 0.5f;
+    /// <summary>Mouth, closed: the portrait's share of the lips' shape (<see cref="Mouth.MouthTransfer.PortraitShare"/>, where the mouth's reasons are).</summary>
+    public const float MouthWeight = Mouth.MouthTransfer.PortraitShare;
 
     /// <summary>
     /// Jaw: half and half. The feasibility study's full portrait jaw scored higher but stretched the ears and cheeks
     /// (the target's own face then has to be warped far onto the new outline); half keeps the warp of the frame small.
     /// </summary>
     public const float JawWeight = 0.5f;
-
-    // Points of the closed-mouth construction: lower lip, lip corners and chin move up by a share of the opening
-    // (the jaw hinges, so the chin moves less than the lower lip and the jaw's sides less still).
-    private static readonly (int Point, float Share)[] Closing =
-    [
-        (65, 1f), (66, 1f), (67, 1f), (55, 1f), (56, 1f), (57, 1f), (58, 1f), (59, 1f),
-        (48, 0.35f), (54, 0.35f), (60, 0.4f), (64, 0.4f),
-        (8, 0.8f), (7, 0.7f), (9, 0.7f), (6, 0.5f), (10, 0.5f), (5, 0.3f), (11, 0.3f), (4, 0.1f), (12, 0.1f),
-    ];
 
     // Eye corners and the nose bridge: the alignment's anchors.
     private static readonly int[] Anchors = [36, 39, 42, 45, 27, 28, 29, 30];
@@ -98,16 +89,8 @@ public sealed class ShapeTransfer
     private static float EyeAspect(ReadOnlySpan<Vector2> l, int o) =>
         (Vector2.Distance(l[o + 1], l[o + 5]) + Vector2.Distance(l[o + 2], l[o + 4])) / (2 * Math.Max(1e-3f, Vector2.Distance(l[o], l[o + 3])));
 
-    /// <summary>The landmarks with the mouth closed: the lower lip (and with it the chin) raised by the inner-lip gap.</summary>
-    internal static Vector2[] Close(ReadOnlySpan<Vector2> landmarks)
-    {
-        var result = landmarks.ToArray();
-        var gap = FaceGeometry.MouthOpening(landmarks);
-        if (gap <= 0) return result;
-        var down = FaceGeometry.Down(landmarks);
-        foreach (var (point, share) in Closing) result[point] -= down * (share * gap);
-        return result;
-    }
+    /// <summary>The landmarks with the mouth closed (<see cref="Mouth.MouthTransfer.Close"/>).</summary>
+    internal static Vector2[] Close(ReadOnlySpan<Vector2> landmarks) => Mouth.MouthTransfer.Close(landmarks);
 
     private static float[] BuildWeights()
     {

@@ -9,12 +9,14 @@ namespace SwapTalk.Core.Engines.Geometric.Mouth;
 /// The mouth an output frame shows: <paramref name="Opening"/>, the inner-lip gap as a share of the eye distance, and
 /// <paramref name="Spread"/>, the mouth's width change as a share of its own width (positive: spread lips of "ee";
 /// negative: rounded lips of "oo"). <paramref name="OwnInterior"/>: the frame's own teeth and tongue show between the
-/// lips (self-driven), not the mouth bank's.
+/// lips (self-driven), not the mouth bank's. <paramref name="Teeth"/>: how much teeth the sound shows, 0 (a dark,
+/// rounded or tongue-filled mouth) to 1 (the teeth of "ee", "s", "f"), which picks among the bank's interiors of about
+/// the wanted opening (<see cref="MouthInteriors"/>).
 /// </summary>
-public readonly record struct MouthPose(float Opening, float Spread, bool OwnInterior = false);
+public readonly record struct MouthPose(float Opening, float Spread, bool OwnInterior = false, float Teeth = 0.5f);
 
-/// <summary>One viseme's mouth: how far it lets the mouth open (share of what the loudness asks) and its width change.</summary>
-public readonly record struct VisemeShape(float Open, float Spread);
+/// <summary>One viseme's mouth: how far it lets the mouth open (share of what the loudness asks), its width change and how much teeth it shows.</summary>
+public readonly record struct VisemeShape(float Open, float Spread, float Teeth = 0.5f);
 
 /// <summary>
 /// How a speech sound looks on this target: each viseme's shape and the target's range of motion. The generic map
@@ -28,26 +30,27 @@ public sealed record MouthStyle(IReadOnlyList<VisemeShape> Shapes, float Scale, 
 
     /// <summary>
     /// The generic viseme map (Oculus viseme order): how much of the loudness opening each sound lets through, around 1
-    /// for vowels, low for lips pressed together (PP), the lower lip at the teeth (FF) and sibilants; and the width
-    /// change (rounded O/U/RR/CH narrower, spread E/I/SS wider).
+    /// for vowels, low for lips pressed together (PP), the lower lip at the teeth (FF) and sibilants; the width
+    /// change (rounded O/U/RR/CH narrower, spread E/I/SS wider); and how much teeth show (most for the sibilants, the
+    /// lower lip under the upper teeth of FF and the spread vowels, least for rounded vowels and closed lips).
     /// </summary>
     public static readonly IReadOnlyList<VisemeShape> GenericShapes =
     [
-        new(1.15f, 0.00f),  // aa
-        new(1.00f, 0.05f),  // E
-        new(0.85f, 0.08f),  // I
-        new(1.05f, -0.12f), // O
-        new(0.75f, -0.16f), // U
-        new(0.30f, -0.02f), // PP: lips pressed together
-        new(0.60f, 0.06f),  // SS
-        new(0.75f, 0.03f),  // TH
-        new(0.85f, 0.02f),  // DD
-        new(0.40f, 0.00f),  // FF: lower lip to the upper teeth
-        new(0.95f, 0.02f),  // kk
-        new(0.75f, 0.02f),  // nn
-        new(0.85f, -0.08f), // RR
-        new(0.70f, -0.10f), // CH
-        new(0.00f, 0.00f),  // sil
+        new(1.15f, 0.00f, 0.40f),  // aa
+        new(1.00f, 0.05f, 0.80f),  // E
+        new(0.85f, 0.08f, 0.90f),  // I
+        new(1.05f, -0.12f, 0.15f),  // O
+        new(0.75f, -0.16f, 0.10f),  // U
+        new(0.30f, -0.02f, 0.00f),  // PP: lips pressed together
+        new(0.60f, 0.06f, 1.00f),  // SS
+        new(0.75f, 0.03f, 0.90f),  // TH
+        new(0.85f, 0.02f, 0.80f),  // DD
+        new(0.40f, 0.00f, 1.00f),  // FF: lower lip to the upper teeth
+        new(0.95f, 0.02f, 0.60f),  // kk
+        new(0.75f, 0.02f, 0.70f),  // nn
+        new(0.85f, -0.08f, 0.30f),  // RR
+        new(0.70f, -0.10f, 0.80f),  // CH
+        new(0.00f, 0.00f, 0.30f),  // sil
     ];
 
     /// <summary>Width lost at the fullest opening (share of the mouth's width): the dropping jaw draws the corners in.</summary>
@@ -87,7 +90,7 @@ public static class MouthPoses
         if (audio.Dim < MouthDriveStage.VisemeDim) return new MouthPose(loud, 0);
         var own = window.OwnFeature(frameRate.FrameSeconds(outputFrame), frameRate.Inverse().Value);
         ReadOnlySpan<float> weights = [1, 2, 3, 2, 1];
-        float open = 0, spread = 0, total = 0;
+        float open = 0, spread = 0, teeth = 0, total = 0;
         for (var k = -2; k <= 2; k++)
         {
             var index = own + LeadRows + k;
@@ -102,10 +105,11 @@ public static class MouthPoses
             {
                 open += w * row[v] * style.Shapes[v].Open;
                 spread += w * row[v] * style.Shapes[v].Spread;
+                teeth += w * row[v] * style.Shapes[v].Teeth;
             }
         }
         var full = loud / (MouthShaper.MaxOpening * style.Scale);
-        return new MouthPose(loud * open / total, spread / total - MouthStyle.Narrowing * full);
+        return new MouthPose(loud * open / total, spread / total - MouthStyle.Narrowing * full, Teeth: teeth / total);
     }
 
     /// <summary>
