@@ -9,7 +9,8 @@
 # Prints one row per pair and a summary (minimum and mean consistency, frames closer to the portrait). The videos,
 # eval JSON and eval PNGs stay in DIR (default out/identity) for looking at. Needs out/bin/swaptalk (built by
 # scripts/dub-sample.sh or `dotnet build src/SwapTalk.Cli -c Release -o out/bin`) and out/models with the detector
-# and landmarker (made here when missing).
+# and landmarker (made here when missing); the segmentation model is copied into out/models/masks (SEGMENTATION=0:
+# removed, to measure without it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 data="$root/../shared/data"
@@ -32,6 +33,14 @@ models="$root/out/models"
 if [ ! -f "$models/yunet_n_dynamic.onnx" ] || [ ! -f "$models/peppa_slim_160_68pt.onnx" ]; then
   "$swaptalk" models probe "$models" >/dev/null
   cp -f "$data/models/yunet_n_dynamic.onnx" "$data/models/peppa_slim_160_68pt.onnx" "$models/"
+fi
+# The skin/hair segmentation model (the portrait's hair stays out of the face); SEGMENTATION=0 runs without it.
+if [ "${SEGMENTATION:-1}" = 1 ]; then
+  mkdir -p "$models/masks"
+  cmp -s "$data/models/masks/skin_clothes_hair_pan_mnv3s.onnx" "$models/masks/skin_clothes_hair_pan_mnv3s.onnx" \
+    || cp -f "$data/models/masks/skin_clothes_hair_pan_mnv3s.onnx" "$models/masks/"
+else
+  rm -f "$models/masks/skin_clothes_hair_pan_mnv3s.onnx"
 fi
 identity="$data/models/eval/mobilefacenet.onnx"
 mkdir -p "$out"

@@ -17,6 +17,17 @@ public static class MeshPoints
     // Brow points the forehead points sit above (outer ends, middles, centre).
     private static readonly int[] ForeheadBase = [17, 19, 27, 24, 26];
 
+    /// <summary>
+    /// How far above the brows' middles and centre the forehead points sit (share of the eye-to-mouth distance): high
+    /// enough that the forehead's feather (<see cref="GeometricFaceRenderer.ForeheadFeather"/>, which reaches zero at
+    /// the outline) fades out above the brows, not across them. The portrait's hair up there is left out by its keep
+    /// mask (<see cref="FaceSegmentation"/>); was 0.16 with a feather half-on at the outline, which left a line.
+    /// </summary>
+    public const float ForeheadLift = 0.26f;
+
+    /// <summary>The same at the brows' outer ends (the forehead narrows towards the temples).</summary>
+    public const float OuterForeheadLift = 0.16f;
+
     /// <summary>The 68 landmarks plus the forehead points: brow points raised by a share of the eye-to-mouth distance.</summary>
     public static Vector2[] Of(ReadOnlySpan<Vector2> landmarks)
     {
@@ -29,7 +40,7 @@ public static class MeshPoints
             var b = ForeheadBase[i];
             // The bridge (27) sits low between the eyes: raise it to the brow line first.
             var basePoint = b == 27 ? (landmarks[21] + landmarks[22]) / 2 : landmarks[b];
-            var lift = i is 0 or 4 ? 0.10f : 0.16f;
+            var lift = i is 0 or 4 ? OuterForeheadLift : ForeheadLift;
             points[Landmarks + i] = basePoint + up * lift;
         }
         return points;
@@ -176,9 +187,16 @@ public sealed class FaceMesh
     /// (each target pixel's source position by its triangle's barycentric coordinates) and applied with one
     /// Cv2.Remap: measured here about 4x faster than a WarpAffine per triangle, and the same result on every run.
     /// </summary>
-    public void Warp(Mat source, ReadOnlySpan<Vector2> from, Mat target, ReadOnlySpan<Vector2> to, Func<int, bool>? skip = null)
+    public void Warp(Mat source, ReadOnlySpan<Vector2> from, Mat target, ReadOnlySpan<Vector2> to, Func<int, bool>? skip = null) =>
+        Map(from, to, target.Cols, target.Rows, skip)?.Apply(source, target);
+
+    /// <summary>
+    /// The dense map of <see cref="Warp"/> for a <paramref name="width"/> x <paramref name="height"/> target, to apply
+    /// to several images on the same points (the portrait and its keep mask); null when no triangle covers a pixel.
+    /// </summary>
+    public WarpMap? Map(ReadOnlySpan<Vector2> from, ReadOnlySpan<Vector2> to, int width, int height, Func<int, bool>? skip = null)
     {
-        int w = target.Cols, h = target.Rows;
+        int w = width, h = height;
         var mapX = new float[w * h];
         var mapY = new float[w * h];
         var covered = new byte[w * h];
@@ -213,21 +231,28 @@ public sealed class FaceMesh
                     any = true;
                 }
         }
-        if (!any) return;
-        unsafe
-        {
-            fixed (float* px = mapX, py = mapY)
-            fixed (byte* pc = covered)
-            {
-                using var mx = Mat.FromPixelData(h, w, MatType.CV_32FC1, (IntPtr)px);
-                using var my = Mat.FromPixelData(h, w, MatType.CV_32FC1, (IntPtr)py);
-                using var mask = Mat.FromPixelData(h, w, MatType.CV_8UC1, (IntPtr)pc);
-                using var warped = new Mat();
-                Cv2.Remap(source, warped, mx, my, InterpolationFlags.Linear, BorderTypes.Replicate);
-                warped.CopyTo(target, mask);
-            }
-        }
+        return any ? new WarpMap(w, h, mapX, mapY, covered) : null;
     }
 
     private static float Cross(Vector2 a, Vector2 b) => a.X * b.Y - a.Y * b.X;
+}
+
+/// <summary>A rasterised <see cref="FaceMesh"/> warp: each target pixel's source position, and which pixels a triangle covers.</summary>
+public sealed class WarpMap(int width, int height, float[] mapX, float[] mapY, byte[] covered)
+{
+    /// <summary>Remaps <paramref name="source"/> into the covered pixels of <paramref name="target"/> (any channel count, the same in both).</summary>
+    public unsafe void Apply(Mat source, Mat target)
+    {
+        if (target.Cols != width || target.Rows != height) throw new ArgumentException($"the map is {width}x{height}, the target {target.Cols}x{target.Rows}", nameof(target));
+        fixed (float* px = mapX, py = mapY)
+        fixed (byte* pc = covered)
+        {
+            using var mx = Mat.FromPixelData(height, width, MatType.CV_32FC1, (IntPtr)px);
+            using var my = Mat.FromPixelData(height, width, MatType.CV_32FC1, (IntPtr)py);
+            using var mask = Mat.FromPixelData(height, width, MatType.CV_8UC1, (IntPtr)pc);
+            using var warped = new Mat();
+            Cv2.Remap(source, warped, mx, my, InterpolationFlags.Linear, BorderTypes.Replicate);
+            warped.CopyTo(target, mask);
+        }
+    }
 }

@@ -71,17 +71,29 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
 
         // The portrait on the new points; the inner-mouth triangles are left for the mouth interior.
         using var face = background.Clone();
-        using (var portrait = PinnedFrame.Wrap(source.Portrait, out var portraitPin))
-        using (portraitPin)
-            source.Mesh.Warp(portrait, source.MeshPoints, face, to, t => IsInnerMouth(source.Mesh, t));
+        // Where the portrait shows (its hair above the brows does not: the target's forehead or fringe stays there).
+        using var keep = new Mat(roi.Height, roi.Width, MatType.CV_8UC1, Scalar.All(255));
+        var map = source.Mesh.Map(source.MeshPoints, to, roi.Width, roi.Height, t => IsInnerMouth(source.Mesh, t));
+        if (map is not null)
+        {
+            using (var portrait = PinnedFrame.Wrap(source.Portrait, out var portraitPin))
+            using (portraitPin)
+                map.Apply(portrait, face);
+            if (source.Keep is { } portraitKeep)
+                using (var keepMat = Mat.FromPixelData(source.Portrait.Height, source.Portrait.Width, MatType.CV_8UC1, portraitKeep))
+                    map.Apply(keepMat, keep);
+        }
 
         using var faceMask = new Mat(roi.Height, roi.Width, MatType.CV_8UC1, Scalar.All(0));
         Cv2.FillConvexPoly(faceMask, Cv2.ConvexHull(MeshPoints.Outline.Select(i => ToPoint(to[i]))), Scalar.All(255), LineTypes.Link8);
+        // The statistics and the shading see the portrait's own face only (not its hair).
+        using var shown = new Mat();
+        Cv2.Min(faceMask, keep, shown);
 
-        using (var skin = SkinMask(faceMask, shapedLocal, scale))
+        using (var skin = SkinMask(shown, shapedLocal, scale))
             ColorMatch.Apply(face, background, skin);
         // The target's lighting under the portrait's detail (instead of a seamless clone: measured in docs/geometric.md).
-        FrequencyShading.Apply(face, background, faceMask, scale);
+        FrequencyShading.Apply(face, background, shown, scale);
 
         // Self-driven (the frame's own mouth motion re-applied): the frame's own interior, moved with the lips.
         PasteMouthInterior(face, background, shapedLocal, pose is { OwnInterior: false } ? pose : null, scale);
@@ -94,6 +106,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
             background.CopyTo(face, outside);
         }
         using var alpha = Feather(faceMask, to, scale);
+        Cv2.Multiply(alpha, keep, alpha, 1.0 / 255);
         Blend(face, background, alpha, frameRoi);
     }
 
@@ -102,14 +115,16 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
 
     /// <summary>
     /// Feather across the forehead (share of the eye distance): there the outline crosses open skin, and the frequency
-    /// split matches the target only in low frequencies, so a narrow feather leaves a visible line (seen at 0.05).
+    /// split matches the target only in low frequencies, so the portrait must fade out before the outline. The band is
+    /// pulled in by twice this and blurred by it, so the face's alpha is about 2% at the outline (it was centred on the
+    /// outline, half-on there: a faint line across the forehead).
     /// </summary>
-    public const float ForeheadFeather = 0.12f;
+    public const float ForeheadFeather = 0.08f;
 
     /// <summary>
     /// The face's alpha: the outline pulled in and blurred, by <see cref="JawFeather"/> along the jaw and by
-    /// <see cref="ForeheadFeather"/> across the forehead (the smaller of the two masks: a wide one that only has the
-    /// forehead as an edge, and a narrow one of the whole outline).
+    /// <see cref="ForeheadFeather"/> (pulled in twice as far) across the forehead: the smaller of two masks, a wide one
+    /// whose only edge near the face is the forehead, and a narrow one of the whole outline.
     /// </summary>
     private static Mat Feather(Mat faceMask, Vector2[] to, float scale)
     {
@@ -120,10 +135,12 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         var down = FaceGeometry.Down(to.AsSpan(0, MeshPoints.Landmarks));
         var outline = MeshPoints.Outline.Select(i => i < 17 ? to[i] + (to[i] - centre) * 2 + down * (3 * scale) : to[i]).Select(ToPoint);
         Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
-        // Not pulled in: the band is centred on the forehead line, so it stays above the brows (pulled in by as much,
-        // it faded the portrait's brows into the target's; the face outside the outline is the frame's, see Render).
+        var sigma = Math.Max(1.0, ForeheadFeather * scale);
+        var inset = Math.Max(1, (int)Math.Round(2 * sigma));
+        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
+            Cv2.Erode(top, top, kernel);
         using var wide = new Mat();
-        Cv2.GaussianBlur(top, wide, new Size(0, 0), Math.Max(1.0, ForeheadFeather * scale));
+        Cv2.GaussianBlur(top, wide, new Size(0, 0), sigma);
         Cv2.Min(narrow, wide, narrow);
         return narrow;
     }

@@ -18,11 +18,15 @@ public sealed record MouthSample(long Frame, float Opening, PixelBuffer Crop, Ve
 /// </summary>
 public sealed class GeometricSource : IDisposable
 {
-    private const string Magic = "STGEO001";
+    private const string Magic = "STGEO002";
 
-    public GeometricSource(PixelBuffer portrait, Vector2[] landmarks, int facesFound, IReadOnlyList<MouthSample> mouths)
+    /// <param name="keep">Per portrait pixel, 255 where the portrait's face shows and 0 where the target's does (its hair
+    /// above the brows, <see cref="FaceSegmentation.PortraitKeep"/>); null: the whole face shows.</param>
+    public GeometricSource(PixelBuffer portrait, Vector2[] landmarks, int facesFound, IReadOnlyList<MouthSample> mouths, byte[]? keep = null)
     {
         if (landmarks.Length != Geometric.MeshPoints.Landmarks) throw new ArgumentException($"expected {Geometric.MeshPoints.Landmarks} landmarks, got {landmarks.Length}", nameof(landmarks));
+        if (keep is not null && keep.Length != portrait.Width * portrait.Height) throw new ArgumentException($"the keep mask has {keep.Length} values, the portrait {portrait.Width * portrait.Height} pixels", nameof(keep));
+        Keep = keep;
         Portrait = portrait;
         Landmarks = landmarks;
         FacesFound = facesFound;
@@ -33,6 +37,9 @@ public sealed class GeometricSource : IDisposable
 
     /// <summary>The portrait's face region, BGR.</summary>
     public PixelBuffer Portrait { get; }
+
+    /// <summary>The portrait's keep mask (one byte per pixel, 255 = the portrait shows), or null when no segmentation model ran.</summary>
+    public byte[]? Keep { get; }
 
     /// <summary>The portrait's 68 landmarks in <see cref="Portrait"/>'s coordinates.</summary>
     public Vector2[] Landmarks { get; }
@@ -64,6 +71,8 @@ public sealed class GeometricSource : IDisposable
             w.Write(Encoding.ASCII.GetBytes(Magic));
             w.Write(FacesFound);
             WriteImage(w, Portrait, Landmarks);
+            w.Write(Keep is not null);
+            if (Keep is not null) w.Write(Keep);
             w.Write(Mouths.Count);
             foreach (var m in Mouths)
             {
@@ -88,6 +97,8 @@ public sealed class GeometricSource : IDisposable
             if (Encoding.ASCII.GetString(r.ReadBytes(Magic.Length)) != Magic) throw new InvalidDataException($"'{name}' is not a geometric source face");
             var faces = r.ReadInt32();
             var (portrait, landmarks) = ReadImage(r);
+            var keep = r.ReadBoolean() ? r.ReadBytes(portrait.Width * portrait.Height) : null;
+            if (keep is not null && keep.Length != portrait.Width * portrait.Height) throw new EndOfStreamException();
             var count = r.ReadInt32();
             var mouths = new List<MouthSample>(count);
             for (var i = 0; i < count; i++)
@@ -97,7 +108,7 @@ public sealed class GeometricSource : IDisposable
                 var (crop, points) = ReadImage(r);
                 mouths.Add(new MouthSample(frame, opening, crop, points));
             }
-            return new GeometricSource(portrait, landmarks, faces, mouths);
+            return new GeometricSource(portrait, landmarks, faces, mouths, keep);
         }
         catch (EndOfStreamException)
         {

@@ -37,6 +37,7 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
         PixelBuffer portrait;
         Vector2[] landmarks;
         int facesFound;
+        byte[]? keep = null;
         using (clock.Measure(PipelineStages.Portrait, frames: 1))
         {
             var stage = new PortraitStage(models);
@@ -50,9 +51,14 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
             Check(portraitPath, all);
             (portrait, landmarks) = CutFace(image, all);
             PortraitMouth.RemoveTeeth(portrait, landmarks);
+            // The portrait's hair above its brows stays out of the face (once per job: one run of the model).
+            using var segmentation = FaceSegmentation.Open(models.Catalog);
+            if (segmentation is not null)
+                using (var pin = new PinnedFrame(portrait))
+                    keep = segmentation.PortraitKeep(pin.Mat, landmarks);
         }
         var mouths = crossDrivenVideo is null ? [] : await BankAsync(crossDrivenVideo, selection, clock, cancellationToken);
-        return new GeometricSource(portrait, landmarks, facesFound, mouths);
+        return new GeometricSource(portrait, landmarks, facesFound, mouths, keep);
     }
 
     /// <summary>The portrait checks: a face big enough, and frontal enough that both cheeks are there to warp.</summary>

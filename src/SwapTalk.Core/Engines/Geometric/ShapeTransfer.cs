@@ -34,18 +34,59 @@ public sealed class ShapeTransfer
     /// </summary>
     public const float JawWeight = 0.5f;
 
+    // The mouth (48..67) keeps the portrait's own shape as it is (its handling belongs to the mouth's code).
+    private const int FirstMouthPoint = 48;
+
     // Eye corners and the nose bridge: the alignment's anchors.
     private static readonly int[] Anchors = [36, 39, 42, 45, 27, 28, 29, 30];
 
     private static readonly float[] Weights = BuildWeights();
 
     private readonly Vector2[] _portrait;
+    private readonly Vector2[] _portraitSymmetric;
 
     /// <param name="portrait">The portrait's 68 landmarks (any coordinates).</param>
     public ShapeTransfer(ReadOnlySpan<Vector2> portrait)
     {
         if (portrait.Length != MeshPoints.Landmarks) throw new ArgumentException($"expected {MeshPoints.Landmarks} landmarks, got {portrait.Length}", nameof(portrait));
         _portrait = Close(portrait);
+        _portraitSymmetric = Symmetric(_portrait);
+    }
+
+    // Each landmark's mirror partner across the face's midline (iBUG 68 order; points on the midline are their own).
+    private static readonly int[] Mirror = BuildMirror();
+
+    private static int[] BuildMirror()
+    {
+        var m = new int[MeshPoints.Landmarks];
+        for (var i = 0; i < m.Length; i++) m[i] = i;
+        void Pair(int a, int b) { m[a] = b; m[b] = a; }
+        for (var i = 0; i < 8; i++) Pair(i, 16 - i);
+        for (var i = 0; i < 5; i++) Pair(17 + i, 26 - i);
+        Pair(31, 35); Pair(32, 34);
+        Pair(36, 45); Pair(37, 44); Pair(38, 43); Pair(39, 42); Pair(40, 47); Pair(41, 46);
+        Pair(48, 54); Pair(49, 53); Pair(50, 52); Pair(55, 59); Pair(56, 58); Pair(60, 64); Pair(61, 63); Pair(65, 67);
+        return m;
+    }
+
+    /// <summary>
+    /// The face made left-right symmetric: each point averaged with its partner mirrored across the line through the
+    /// eyes' midpoint perpendicular to the eye axis. What a turn of the head (yaw) adds to the 2-D landmarks is
+    /// asymmetric (the nose slides towards one cheek, one half narrows), so this keeps a face's proportions without
+    /// its turn.
+    /// </summary>
+    internal static Vector2[] Symmetric(ReadOnlySpan<Vector2> l)
+    {
+        var centre = FaceGeometry.EyeCentre(l);
+        var axis = Vector2.Normalize(FaceGeometry.RightEye(l) - FaceGeometry.LeftEye(l));
+        var result = new Vector2[l.Length];
+        for (var i = 0; i < l.Length; i++)
+        {
+            var q = l[Mirror[i]] - centre;
+            var mirrored = l[Mirror[i]] - 2 * Vector2.Dot(q, axis) * axis;
+            result[i] = (l[i] + mirrored) / 2;
+        }
+        return result;
     }
 
     /// <summary>Per-point share of the portrait's position (index = landmark).</summary>
@@ -57,10 +98,17 @@ public sealed class ShapeTransfer
         if (frame.Length != MeshPoints.Landmarks) throw new ArgumentException($"expected {MeshPoints.Landmarks} landmarks, got {frame.Length}", nameof(frame));
         var closed = Close(frame);
         var (rotation, offset) = Similarity(_portrait, closed);
+        // Brows, eyes, nose and jaw: the portrait's symmetric proportions on the frame's symmetric shape, plus the
+        // frame's own asymmetry (its head turn). A turned portrait's 2-D shape on a frontal target made a crooked face
+        // (paul2.jpg on lbax4n: 0.14 identity with it, 0.27 with no shape transfer at all).
+        var closedSymmetric = Symmetric(closed);
+        var (rotationS, offsetS) = Similarity(_portraitSymmetric, closedSymmetric);
         var result = new Vector2[MeshPoints.Landmarks];
         for (var i = 0; i < result.Length; i++)
         {
-            var portrait = Transform(rotation, offset, _portrait[i]);
+            var portrait = i < FirstMouthPoint
+                ? Transform(rotationS, offsetS, _portraitSymmetric[i]) + (closed[i] - closedSymmetric[i])
+                : Transform(rotation, offset, _portrait[i]);
             // Blend the closed shapes, then add the frame's own opening back (frame minus its closed self).
             result[i] = closed[i] + Weights[i] * (portrait - closed[i]) + (frame[i] - closed[i]);
         }
