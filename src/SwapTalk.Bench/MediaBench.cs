@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FFMpegCore;
 using FFMpegCore.Pipes;
+using SwapTalk.Core.Files;
 using SwapTalk.Core.Media;
 
 namespace SwapTalk.Bench;

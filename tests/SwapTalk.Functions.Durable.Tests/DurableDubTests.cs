@@ -10,7 +10,6 @@ using SwapTalk.Core.Activities;
 using SwapTalk.Core.Composition;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Imaging;
-using SwapTalk.Core.Inference;
 using SwapTalk.Core.Jobs;
 using MediaEngine = SwapTalk.Core.Media.MediaEngine;
 using SwapTalk.Core.Models;

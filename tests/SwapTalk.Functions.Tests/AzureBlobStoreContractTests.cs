@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Specialized;
-using SwapTalk.Functions.Http;
 using SwapTalk.Http;
 using SwapTalk.Azure.Storage;
 using SwapTalk.Functions.Storage;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using OpenCvSharp;
-using SwapTalk.Core.Media;
+using SwapTalk.Core.Files;
 
 namespace SwapTalk.Core.Evaluation;
 

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using SwapTalk.Core.Files;
 
 namespace SwapTalk.Core.Media;
 

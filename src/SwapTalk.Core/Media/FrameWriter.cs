@@ -1,4 +1,5 @@
 using SwapTalk.Core.Imaging;
+using SwapTalk.Core.Files;
 
 namespace SwapTalk.Core.Media;
 

@@ -1,4 +1,5 @@
 using System.Text;
+using SwapTalk.Core.Files;
 
 namespace SwapTalk.Core.Media;
 

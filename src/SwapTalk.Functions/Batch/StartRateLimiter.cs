@@ -4,8 +4,9 @@ namespace SwapTalk.Functions.Batch;
 /// A token bucket for job starts: at most <c>startsPerMinute</c> per minute on average, bursts of up to
 /// <c>burst</c> at once. Each start schedules GPU work for minutes to hours; spreading a large batch keeps it from
 /// claiming every replica at once and from tripping scheduler or storage throttling. The clock is injectable so
-/// tests see exact timings without waiting. Not System.Threading.RateLimiting's TokenBucketRateLimiter: it refills
-/// in whole tokens per period on its own timer, with no TimeProvider, so it can neither refill continuously nor be tested on a fake clock.
+/// tests see exact timings without waiting. Not System.Threading.RateLimiting's TokenBucketRateLimiter: it adds whole
+/// tokens at replenishment ticks (its own timer, or TryReplenish calls), so the wait after a burst depends on the tick's
+/// phase instead of being 60/rate seconds from the last start, and its RetryAfter is a period, not the time left.
 /// </summary>
 public sealed class StartRateLimiter
 {

@@ -65,22 +65,21 @@ public static class FunctionsServices
         });
         services.AddSingleton(TimeProvider.System);
 
-        // The triggers' logic.
-        services.AddSingleton(sp => new JobValidator(sp.GetRequiredService<HostSettings>().Limits));
+        // The triggers' logic: what the settings give them (limits, API and batch options) once, then each service built
+        // by DI from its constructor where that needs nothing but services; the rest take a setting or a container's store.
+        services.AddSingleton(sp => sp.GetRequiredService<HostSettings>().Limits);
+        services.AddSingleton(sp => ApiOptions(sp.GetRequiredService<HostSettings>()));
+        services.AddSingleton(sp => BatchRunOptions.From(sp.GetRequiredService<HostSettings>()));
+        services.AddSingleton<JobValidator>();
+        services.AddSingleton<FailedJobRecords>();
+        services.AddSingleton<JobApi>();
         services.AddSingleton(sp => new CloudManifestReader(sp.GetRequiredService<HostSettings>().InputContainers, sp.GetRequiredService<JobValidator>()));
         services.AddSingleton(sp => new JobStarter(sp.GetRequiredService<JobStores>(), sp.GetRequiredService<HostSettings>().ModelsDir));
-        services.AddSingleton(sp => new FailedJobRecords(sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => new InboxManifestHandler(sp.GetRequiredService<CloudManifestReader>(), sp.GetRequiredService<JobStarter>(),
             sp.GetRequiredService<FailedJobRecords>(), sp.GetRequiredService<HostSettings>().MaxRequestBytes));
-        services.AddSingleton(sp =>
-        {
-            var settings = sp.GetRequiredService<HostSettings>();
-            return new BatchRunner(sp.GetRequiredService<JobStores>().Input(settings.BatchContainer), sp.GetRequiredService<CloudManifestReader>(),
-                sp.GetRequiredService<JobStarter>(), sp.GetRequiredService<FailedJobRecords>(), BatchRunOptions.From(settings), sp.GetRequiredService<TimeProvider>());
-        });
-        services.AddSingleton(sp => new JobApi(sp.GetRequiredService<CloudManifestReader>(), sp.GetRequiredService<JobStarter>(),
-            sp.GetRequiredService<JobStores>().Jobs, sp.GetRequiredService<IResultUrlSigner>(), ApiOptions(sp.GetRequiredService<HostSettings>()),
-            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new BatchRunner(sp.GetRequiredService<JobStores>().Input(sp.GetRequiredService<HostSettings>().BatchContainer),
+            sp.GetRequiredService<CloudManifestReader>(), sp.GetRequiredService<JobStarter>(), sp.GetRequiredService<FailedJobRecords>(),
+            sp.GetRequiredService<BatchRunOptions>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton(sp => PageFunctions.CreateUploads(sp.GetRequiredService<HostSettings>(), sp.GetRequiredService<JobStores>(),
             new Lazy<PipelineServices>(sp.GetRequiredService<PipelineServices>)));
 
@@ -93,7 +92,7 @@ public static class FunctionsServices
             return new SwapTalkHostSettings(settings.ModelsDir, new PipelineOptions { Session = SessionSettings.FromEnvironment(Read), Limits = settings.Limits });
         });
         services.AddSwapTalkActivity<StageInputsInput, StageInputsResult, StageInputsActivity>(HostingActivityNames.StageInputs,
-            sp => new StageInputsActivity(sp.GetRequiredService<JobStores>(), sp.GetRequiredService<HostSettings>().Limits));
+            sp => new StageInputsActivity(sp.GetRequiredService<JobStores>(), sp.GetRequiredService<JobLimits>()));
         services.AddSwapTalk(configuration);
         return services;
     }

@@ -65,6 +65,12 @@ public static class AppSettingNames
     /// <summary>Value of <see cref="StorageCredential"/> and <see cref="HostStorageCredential"/> in the cloud.</summary>
     public const string ManagedIdentityCredential = "managedidentity";
 
+    // The triggers' defaults have one source, HostSettings' initializers (what options binding falls back to); the
+    // catalog shows them. Declared before Catalog: static fields initialize in textual order.
+    private static readonly HostSettings Defaults = new();
+
+    private static string Number(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>Every setting above, with who sets it and the default the code falls back to.</summary>
     public static IReadOnlyList<AppSetting> Catalog { get; } =
     [
@@ -81,16 +87,16 @@ public static class AppSettingNames
         new(StorageCredential, AppSettingSource.Deployment, null, "'managedidentity' for the identity connection"),
         new(StorageClientId, AppSettingSource.Deployment, null, "client id of the user-assigned identity"),
 
-        new(InboxContainer, AppSettingSource.Deployment, "inbox", "container whose uploaded job manifests start jobs"),
-        new(JobsContainer, AppSettingSource.Deployment, "jobs", "container for job inputs, outputs and reports"),
-        new(WorkContainer, AppSettingSource.Deployment, "work", "container for intermediates; a lifecycle rule deletes them"),
-        new(BatchContainer, AppSettingSource.Deployment, "batches", "container of batch manifests and batch reports"),
+        new(InboxContainer, AppSettingSource.Deployment, Defaults.InboxContainer, "container whose uploaded job manifests start jobs"),
+        new(JobsContainer, AppSettingSource.Deployment, Defaults.JobsContainer, "container for job inputs, outputs and reports"),
+        new(WorkContainer, AppSettingSource.Deployment, Defaults.WorkContainer, "container for intermediates; a lifecycle rule deletes them"),
+        new(BatchContainer, AppSettingSource.Deployment, Defaults.BatchContainer, "container of batch manifests and batch reports"),
 
         new(BatchSchedule, AppSettingSource.Deployment, "0 0 * * * *", "NCRONTAB schedule of the batch timer (six fields, UTC)"),
-        new(BatchMaxStartsPerRun, AppSettingSource.Deployment, "20", "most jobs one timer run starts"),
-        new(BatchStartsPerMinute, AppSettingSource.Optional, "10", "most jobs the batch timer starts per minute (token bucket)"),
-        new(ResultUrlMinutes, AppSettingSource.Deployment, "60", "lifetime of a result's read-only SAS URL"),
-        new(MaxRequestBytes, AppSettingSource.Deployment, "65536", "largest accepted HTTP request body"),
+        new(BatchMaxStartsPerRun, AppSettingSource.Deployment, Number(Defaults.BatchMaxStartsPerRun), "most jobs one timer run starts"),
+        new(BatchStartsPerMinute, AppSettingSource.Optional, Number(Defaults.BatchStartsPerMinute), "most jobs the batch timer starts per minute (token bucket)"),
+        new(ResultUrlMinutes, AppSettingSource.Deployment, Number(Defaults.ResultUrlMinutes), "lifetime of a result's read-only SAS URL"),
+        new(MaxRequestBytes, AppSettingSource.Deployment, Number(Defaults.MaxRequestBytes), "largest accepted HTTP request body"),
 
         new(TaskHubName, AppSettingSource.Deployment, null, "Durable task hub name (Azure Storage backend: queues and tables in host storage)"),
 
@@ -116,32 +122,6 @@ public static class AppSettingNames
 
     /// <summary>The catalog entry for a setting name, or null where the name is not a known setting.</summary>
     public static AppSetting? Find(string name) => ByName.GetValueOrDefault(name);
-
-    /// <summary>
-    /// Reads a setting through <paramref name="read"/> (e.g. <c>Environment.GetEnvironmentVariable</c> or
-    /// <c>IConfiguration</c>'s indexer), falling back to the catalog default; a blank value counts as unset.
-    /// </summary>
-    /// <exception cref="ArgumentException">The name is not in <see cref="Catalog"/>.</exception>
-    /// <exception cref="InvalidOperationException">The setting is unset and has no default; the message says who sets it.</exception>
-    public static string Read(Func<string, string?> read, string name)
-    {
-        ArgumentNullException.ThrowIfNull(read);
-        var setting = Find(name) ?? throw new ArgumentException(
-            $"'{name}' is not a known app setting; add it to {nameof(AppSettingNames)}.{nameof(Catalog)} first", nameof(name));
-        var value = read(name);
-        if (!string.IsNullOrWhiteSpace(value)) return value.Trim();
-        return setting.Default ?? throw new InvalidOperationException(
-            $"app setting '{name}' ({setting.Purpose}) is not set; it is {setting.Source.Describe()}");
-    }
-
-    /// <summary>Reads a positive whole-number setting; a malformed value is an error that names the setting and the value.</summary>
-    public static int ReadPositiveInt(Func<string, string?> read, string name)
-    {
-        var text = Read(read, name);
-        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) || value <= 0)
-            throw new InvalidOperationException($"app setting '{name}' must be a positive whole number, not '{text}'");
-        return value;
-    }
 }
 
 /// <summary>One app setting: its name, who provides it, the code's fallback and what it is for.</summary>
@@ -170,48 +150,4 @@ public static class AppSettingSourceExtensions
         AppSettingSource.LocalOnly => "a local-only setting (local.settings.json)",
         _ => source.ToString(),
     };
-}
-
-/// <summary>
-/// Names of the Functions app's trigger functions. Deployment assets refer to some (the Event Grid webhook URL names
-/// the blob trigger); the metadata test checks each one is in the build output's functions.metadata.
-/// Orchestrator and activity functions are named by the workflow and activity names themselves.
-/// </summary>
-public static class HostFunctionNames
-{
-    /// <summary>Blob trigger (Event Grid source) on job manifests in the inbox container.</summary>
-    public const string InboxManifest = "InboxManifest";
-
-    /// <summary>Timer trigger that starts the jobs of batch manifests.</summary>
-    public const string BatchDubbing = "BatchDubbing";
-
-    /// <summary>HTTP: POST /api/jobs.</summary>
-    public const string StartJob = "StartJob";
-
-    /// <summary>HTTP: GET /api/jobs/{jobId}.</summary>
-    public const string GetJobStatus = "GetJobStatus";
-
-    /// <summary>HTTP: GET /api/jobs/{jobId}/result.</summary>
-    public const string GetJobResult = "GetJobResult";
-
-    /// <summary>HTTP: POST /api/jobs/{jobId}/cancel.</summary>
-    public const string CancelJob = "CancelJob";
-
-    /// <summary>HTTP: GET /api/jobs (the page's list).</summary>
-    public const string ListJobs = "ListJobs";
-
-    /// <summary>HTTP: GET /api/jobs/{jobId}/files/{file} (the page's videos and images).</summary>
-    public const string GetJobFile = "GetJobFile";
-
-    /// <summary>HTTP: POST /api/uploads/{kind} (the page's uploads, checked by content).</summary>
-    public const string Upload = "Upload";
-
-    /// <summary>HTTP: GET /api/uploads/{kind}/{uploadId}/thumbnail.</summary>
-    public const string GetUploadThumbnail = "GetUploadThumbnail";
-
-    /// <summary>HTTP: GET /api/page/ (the web page; anonymous: it holds no data and asks for a function key).</summary>
-    public const string Page = "Page";
-
-    public static IReadOnlyList<string> Triggers { get; } =
-        [InboxManifest, BatchDubbing, StartJob, GetJobStatus, GetJobResult, CancelJob, ListJobs, GetJobFile, Upload, GetUploadThumbnail, Page];
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Mvc;
@@ -12,20 +11,6 @@ public static class HttpGlue
         new(new Uri(request.GetDisplayUrl()), request.Body,
             request.Headers.Select(h => new KeyValuePair<string, IEnumerable<string>>(h.Key, h.Value.Where(v => v is not null).Select(v => v!))));
 
-    public static async Task<IActionResult> RespondAsync(Task<ApiResponse> answer) => new ApiActionResult(await answer);
-}
-
-/// <summary>Writes an <see cref="ApiResponse"/> as it is: status, headers, the already serialized JSON body.</summary>
-public sealed class ApiActionResult(ApiResponse response) : IActionResult
-{
-    public ApiResponse Response => response;
-
-    public async Task ExecuteResultAsync(ActionContext context)
-    {
-        var http = context.HttpContext.Response;
-        http.StatusCode = response.StatusCode;
-        foreach (var (name, value) in response.Headers) http.Headers[name] = value;
-        if (response.Body is not null)
-            await http.Body.WriteAsync(Encoding.UTF8.GetBytes(response.Body), context.HttpContext.RequestAborted);
-    }
+    /// <summary>For the Functions app's MVC-style functions: the same framework results, as an action result.</summary>
+    public static async Task<IActionResult> RespondAsync(Task<ApiResponse> answer) => (await answer).AsActionResult();
 }

@@ -17,7 +17,7 @@ public static class JobEndpoints
     /// <summary>Where the page lives on <c>swaptalk serve</c> ("/") and under the Functions app's route prefix.</summary>
     public const string FunctionsPageRoute = "page/{*file}";
 
-    public static async Task<IResult> Respond(Task<ApiResponse> answer) => new ApiResult(await answer);
+    public static async Task<IResult> Respond(Task<ApiResponse> answer) => await answer;
 
     public static Task<IResult> Start(HttpRequest request, JobApi api, IJobInstances instances) =>
         Respond(api.StartAsync(HttpGlue.ToApiRequest(request), instances, request.HttpContext.RequestAborted));
@@ -41,7 +41,7 @@ public static class JobEndpoints
     public static async Task<IResult> File(HttpRequest request, string jobId, string file, JobApi api, IBlobStore jobs, IJobInstances instances)
     {
         var (found, problem) = await api.FileAsync(HttpGlue.ToApiRequest(request), jobId, file, instances, request.HttpContext.RequestAborted);
-        if (problem is not null) return new ApiResult(problem);
+        if (problem is not null) return problem;
         var stream = await jobs.OpenReadAsync(found!.Blob, request.HttpContext.RequestAborted);
         request.HttpContext.Response.Headers.CacheControl = "no-cache";
         return Results.Stream(stream, found.ContentType, enableRangeProcessing: stream.CanSeek);
@@ -50,7 +50,7 @@ public static class JobEndpoints
     public static async Task<IResult> Thumbnail(HttpRequest request, string kind, string uploadId, UploadApi uploads)
     {
         var (blob, problem) = await uploads.ThumbnailAsync(HttpGlue.ToApiRequest(request), kind, uploadId, request.HttpContext.RequestAborted);
-        if (problem is not null) return new ApiResult(problem);
+        if (problem is not null) return problem;
         return Results.Stream(await uploads.Store.OpenReadAsync(blob!, request.HttpContext.RequestAborted), "image/png");
     }
 

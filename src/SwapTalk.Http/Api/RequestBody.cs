@@ -1,4 +1,5 @@
 using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
 
 namespace SwapTalk.Http;
 
@@ -9,7 +10,7 @@ namespace SwapTalk.Http;
 public static class RequestBody
 {
     /// <returns>The body, or the problem to answer with (413 too large, 415 not JSON, 400 empty or bad length).</returns>
-    public static async Task<(byte[]? Body, Problem? Problem)> ReadJsonAsync(ApiRequest request, int maxBytes, CancellationToken cancellationToken)
+    public static async Task<(byte[]? Body, ProblemDetails? Problem)> ReadJsonAsync(ApiRequest request, int maxBytes, CancellationToken cancellationToken)
     {
         if (!IsJson(request.Header("Content-Type")))
             return (null, Problem.Of(415, "unsupported-media-type", "Unsupported media type",
@@ -48,7 +49,7 @@ public static class RequestBody
         return true;
     }
 
-    private static Problem TooLarge(ApiRequest request, int maxBytes) =>
+    private static ProblemDetails TooLarge(ApiRequest request, int maxBytes) =>
         Problem.Of(413, "body-too-large", "Request body too large",
             $"the request body is over the limit of {maxBytes} bytes; a job manifest names uploaded blobs, it does not carry media", request.Path);
 }

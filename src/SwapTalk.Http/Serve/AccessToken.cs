@@ -45,8 +45,8 @@ public static class AccessToken
                 return;
             }
             context.Response.Headers.WWWAuthenticate = "Bearer";
-            await new ApiResult(ApiResponse.From(Problem.Of(401, "unauthorized", "Access token needed",
-                "this server needs its access token: send Authorization: Bearer TOKEN (the page asks for it)", context.Request.Path))).ExecuteAsync(context);
+            await TypedResults.Problem(Problem.Of(401, "unauthorized", "Access token needed",
+                "this server needs its access token: send Authorization: Bearer TOKEN (the page asks for it)", context.Request.Path)).ExecuteAsync(context);
         };
     }
 

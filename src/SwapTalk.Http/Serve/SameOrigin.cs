@@ -35,5 +35,5 @@ public static class SameOrigin
     }
 
     private static Task Refuse(HttpContext context, int status, string slug, string title, string detail) =>
-        new ApiResult(ApiResponse.From(Problem.Of(status, slug, title, detail, context.Request.Path))).ExecuteAsync(context);
+        TypedResults.Problem(Problem.Of(status, slug, title, detail, context.Request.Path)).ExecuteAsync(context);
 }

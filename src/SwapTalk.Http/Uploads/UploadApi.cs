@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc;
 using SwapTalk.Azure;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Stages;
@@ -130,7 +131,7 @@ public sealed partial class UploadApi(IBlobStore inbox, string inboxContainer, I
         return (total, Convert.ToHexStringLower(hash.GetHashAndReset()));
     }
 
-    private Problem TooLarge(ApiRequest request, string kind) =>
+    private ProblemDetails TooLarge(ApiRequest request, string kind) =>
         Problem.Of(413, "upload-too-large", "Upload too large",
             $"the {kind} is over the upload limit of {Size(options.MaxUploadBytes)}", request.Path,
             [new ProblemError(kind, $"larger than {Size(options.MaxUploadBytes)}")]);

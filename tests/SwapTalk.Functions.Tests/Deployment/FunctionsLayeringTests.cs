@@ -1,4 +1,3 @@
-using FluentAssertions;
 using SwapTalk.Functions.Composition;
 
 namespace SwapTalk.Functions.Tests.Deployment;

@@ -1,6 +1,10 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using SwapTalk.Core.Activities;
+using SwapTalk.Functions.Composition;
 using SwapTalk.Functions.Functions;
 using SwapTalk.Functions.Settings;
 
@@ -99,5 +103,23 @@ public sealed class FunctionsMetadataTests
         orchestrators.Should().Contain(SwapTalk.Azure.Starting.CloudWorkflowNames.CloudDubJob);
         activities.Should().NotBeEmpty();
         (orchestrators.Count + activities.Count + HostFunctionNames.Triggers.Count).Should().Be(Metadata.Value.Count, "every function is a trigger, an orchestrator or an activity");
+    }
+
+    [Fact]
+    public void The_activity_functions_are_the_one_activity_list_the_composition_root_builds()
+    {
+        // The app's own composition (the same AddSwapTalk the CLI and the fleet call): its registry is the one list; the
+        // [ActivityTrigger] wrappers the programming model needs must name exactly that list, no more, no fewer.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [AppSettingNames.ModelsDir] = "/m",
+            [AppSettingNames.StorageConnection] = "UseDevelopmentStorage=true",
+            ["PATH"] = Environment.GetEnvironmentVariable("PATH"), // where the media engine finds ffmpeg, as the app's environment does
+        }).Build();
+        using var services = new ServiceCollection().AddLogging().AddSwapTalkFunctions(configuration).BuildServiceProvider();
+        var registry = services.GetRequiredService<ActivityRegistry>();
+        var activities = Metadata.Value.Where(f => Bindings(f.Key).Any(b => b["type"]!.GetValue<string>() == "activityTrigger")).Select(f => f.Key);
+        activities.Should().BeEquivalentTo(registry.Names);
+        registry.Names.Should().Contain(ActivityNames.All).And.Contain(SwapTalk.Azure.Starting.HostingActivityNames.StageInputs);
     }
 }

@@ -1,8 +1,6 @@
-using System.Text.Json;
 using Microsoft.DurableTask.Client;
 using SwapTalk.Core.Storage;
 using SwapTalk.Functions.Functions;
-using SwapTalk.Functions.Http;
 using SwapTalk.Http;
 using SwapTalk.Functions.Settings;
 using SwapTalk.Functions.Tests.Host;

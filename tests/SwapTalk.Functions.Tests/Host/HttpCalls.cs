@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Abstractions;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace SwapTalk.Functions.Tests.Host;
 
@@ -20,10 +21,13 @@ public static class HttpCalls
 {
     public const string Host = "swaptalk.example";
 
+    /// <summary>The request services a host gives every request (the framework's results log through them).</summary>
+    public static IServiceProvider Services { get; } = new ServiceCollection().AddLogging().BuildServiceProvider();
+
     public static HttpRequest Request(string method, string path, string? body = null, string? contentType = "application/json",
         IReadOnlyDictionary<string, string>? headers = null)
     {
-        var context = new DefaultHttpContext();
+        var context = new DefaultHttpContext { RequestServices = Services };
         var request = context.Request;
         request.Method = method;
         request.Scheme = "https";

@@ -1,12 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Functions.Settings;
-using SwapTalk.Http;
-using SwapTalk.Functions.Http;
-using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;
 
@@ -47,41 +41,6 @@ public class AppSettingNamesTests
                      AppSettingNames.StorageCredential, AppSettingNames.StorageClientId,
                  })
             name.Should().StartWith(AppSettingNames.StorageConnection + "__");
-    }
-
-    [Fact]
-    public void Read_returns_the_trimmed_value_or_the_default_and_names_what_is_missing()
-    {
-        var settings = new Dictionary<string, string?>
-        {
-            [AppSettingNames.InboxContainer] = "  uploads ",
-            [AppSettingNames.JobsContainer] = "   ",
-        };
-        string? Lookup(string name) => settings.GetValueOrDefault(name);
-
-        AppSettingNames.Read(Lookup, AppSettingNames.InboxContainer).Should().Be("uploads");
-        AppSettingNames.Read(Lookup, AppSettingNames.JobsContainer).Should().Be("jobs", "blank counts as unset");
-        AppSettingNames.Read(Lookup, AppSettingNames.BatchSchedule).Should().Be("0 0 * * * *");
-
-        var missing = () => AppSettingNames.Read(Lookup, AppSettingNames.TaskHubName);
-        missing.Should().Throw<InvalidOperationException>()
-            .WithMessage("*'TASKHUB_NAME'*not set*bicep/modules/function-app.bicep*");
-        var unknown = () => AppSettingNames.Read(Lookup, "SWAPTALK_NOT_A_SETTING");
-        unknown.Should().Throw<ArgumentException>().WithMessage("*'SWAPTALK_NOT_A_SETTING' is not a known app setting*");
-    }
-
-    [Fact]
-    public void ReadPositiveInt_rejects_malformed_and_non_positive_values_with_the_setting_and_value()
-    {
-        string? Value(string text) => text;
-        AppSettingNames.ReadPositiveInt(_ => "42", AppSettingNames.BatchMaxStartsPerRun).Should().Be(42);
-        AppSettingNames.ReadPositiveInt(_ => null, AppSettingNames.ResultUrlMinutes).Should().Be(60);
-        foreach (var bad in new[] { "0", "-3", "1.5", "ten", "99999999999" })
-        {
-            var read = () => AppSettingNames.ReadPositiveInt(_ => Value(bad), AppSettingNames.BatchMaxStartsPerRun);
-            read.Should().Throw<InvalidOperationException>()
-                .WithMessage($"*'{AppSettingNames.BatchMaxStartsPerRun}'*positive whole number*'{bad}'*");
-        }
     }
 
     [Fact]

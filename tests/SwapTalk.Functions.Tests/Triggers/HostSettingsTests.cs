@@ -3,7 +3,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using SwapTalk.Functions.Composition;
-using SwapTalk.Functions.Http;
 using SwapTalk.Http;
 using SwapTalk.Functions.Settings;
 

@@ -1,14 +1,8 @@
 using System.Text.Json;
 using SwapTalk.Core.Activities;
-using SwapTalk.Functions.Http;
-using SwapTalk.Azure.Starting;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Workflow;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Functions.Settings;
 using SwapTalk.Http;
-using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;
 

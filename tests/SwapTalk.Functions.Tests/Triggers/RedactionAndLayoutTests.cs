@@ -2,12 +2,6 @@ using System.Text;
 using SwapTalk.Azure;
 using SwapTalk.Azure.Storage;
 using SwapTalk.Core.Storage;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Http;
-using SwapTalk.Functions.Http;
-using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;
 

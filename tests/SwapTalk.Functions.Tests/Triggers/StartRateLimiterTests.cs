@@ -1,10 +1,4 @@
 using SwapTalk.Functions.Batch;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Manifests;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
-using SwapTalk.Http;
-using SwapTalk.Functions.Http;
 
 using SwapTalk.Functions.Tests.Host;
 

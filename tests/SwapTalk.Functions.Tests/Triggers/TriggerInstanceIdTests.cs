@@ -1,11 +1,5 @@
-using SwapTalk.Azure.Manifests;
 using SwapTalk.Core.Jobs;
-using SwapTalk.Azure;
-using SwapTalk.Azure.Starting;
-using SwapTalk.Functions.Settings;
 using SwapTalk.Http;
-using SwapTalk.Functions.Http;
-using SwapTalk.Functions.Batch;
 
 namespace SwapTalk.Functions.Tests.Triggers;
 

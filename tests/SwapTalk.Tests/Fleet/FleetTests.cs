@@ -2,8 +2,6 @@ using System.Text.Json;
 using SwapTalk.Bench;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Storage;
-using SwapTalk.Tests.Pipeline;
-using SwapTalk.Tests.Support;
 using static SwapTalk.Tests.Pipeline.PipelineData;
 
 namespace SwapTalk.Tests.Fleet;

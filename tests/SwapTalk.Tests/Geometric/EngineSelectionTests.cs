@@ -1,8 +1,7 @@
-using System.Text.Json;
-using SwapTalk.Core.Activities;
 using SwapTalk.Core.Engines;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Models;
+using SwapTalk.Tests.Support;
 
 namespace SwapTalk.Tests.Geometric;
 
@@ -40,11 +39,11 @@ public sealed class EngineSelectionTests
     [Fact]
     public void The_job_manifest_carries_the_engine_by_name()
     {
-        var request = JobRequestJson.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m", "options": { "engine": "geometric" } }""", "job.json");
+        var request = JobManifestText.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m", "options": { "engine": "geometric" } }""", "job.json");
         request.Options.Engine.Should().Be(DubEngine.Geometric);
-        JobRequestJson.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m" }""", "job.json").Options.Engine.Should().Be(DubEngine.Auto);
-        JobRequestJson.Serialize(request).Should().Contain("\"engine\": \"geometric\"");
-        var act = () => JobRequestJson.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m", "options": { "engine": "warp" } }""", "job.json");
+        JobManifestText.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m" }""", "job.json").Options.Engine.Should().Be(DubEngine.Auto);
+        JobManifestText.Serialize(request).Should().Contain("\"engine\": \"geometric\"");
+        var act = () => JobManifestText.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m", "options": { "engine": "warp" } }""", "job.json");
         act.Should().Throw<BadInputException>();
     }
 }

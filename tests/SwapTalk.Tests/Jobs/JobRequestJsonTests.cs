@@ -8,7 +8,7 @@ public class JobRequestJsonTests
     [Fact]
     public void Parses_a_full_manifest()
     {
-        var request = JobRequestJson.Parse("""
+        var request = JobManifestText.Parse("""
             {
               // comments and trailing commas are fine in a hand-written manifest
               "portrait": "/data/face.png",
@@ -44,7 +44,7 @@ public class JobRequestJsonTests
     [Fact]
     public void Omitted_audio_means_self_driven_and_omitted_options_take_defaults()
     {
-        var request = JobRequestJson.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m" }""", "job.json");
+        var request = JobManifestText.Parse("""{ "portrait": "p.png", "video": "v.mp4", "models": "m" }""", "job.json");
         request.Mode.Should().Be(JobMode.SelfDriven);
         request.Options.Should().Be(new JobOptions());
         request.Options.SegmentFrames.Should().Be(100);
@@ -60,9 +60,9 @@ public class JobRequestJsonTests
             Portrait = "/p.png", Video = "/v.mp4", Audio = "/a.wav", Models = "/m", Output = "/o.mp4",
             Options = new JobOptions { LengthPolicy = LengthPolicy.Trim, SegmentFrames = 7 },
         };
-        var json = JobRequestJson.Serialize(request);
+        var json = JobManifestText.Serialize(request);
         json.Should().Contain("\"lengthPolicy\": \"trim\"").And.NotContain("\"mode\"");
-        JobRequestJson.Parse(json, "x").Should().Be(request);
+        JobManifestText.Parse(json, "x").Should().Be(request);
     }
 
     [Theory]
@@ -77,7 +77,7 @@ public class JobRequestJsonTests
     [InlineData("""[1, 2]""", "*job.json*invalid job manifest*")]
     public void Malformed_manifests_are_bad_input_naming_the_manifest_and_the_place(string json, string message)
     {
-        var act = () => JobRequestJson.Parse(json, "job.json");
+        var act = () => JobManifestText.Parse(json, "job.json");
         act.Should().Throw<BadInputException>().WithMessage(message);
     }
 
@@ -88,14 +88,14 @@ public class JobRequestJsonTests
         var manifest = dir.File("job.json");
         await File.WriteAllTextAsync(manifest, """{ "portrait": "in/p.png", "video": "/abs/v.mp4", "audio": "../a.wav", "models": "m", "output": "out.mp4" }""",
             TestContext.Current.CancellationToken);
-        var request = await JobRequestJson.LoadAsync(manifest, TestContext.Current.CancellationToken);
+        var request = await JobManifestText.LoadAsync(manifest, TestContext.Current.CancellationToken);
         request.Portrait.Should().Be(Path.Combine(dir.Path, "in", "p.png"));
         request.Video.Should().Be("/abs/v.mp4");
         request.Audio.Should().Be(Path.GetFullPath(Path.Combine(dir.Path, "..", "a.wav")));
         request.Models.Should().Be(Path.Combine(dir.Path, "m"));
         request.Output.Should().Be(Path.Combine(dir.Path, "out.mp4"));
 
-        var missing = () => JobRequestJson.LoadAsync(dir.File("nope.json"), TestContext.Current.CancellationToken);
+        var missing = () => JobManifestText.LoadAsync(dir.File("nope.json"), TestContext.Current.CancellationToken);
         (await missing.Should().ThrowAsync<BadInputException>()).WithMessage("*nope.json*cannot read the job manifest*");
     }
 }

@@ -1,7 +1,6 @@
 using Rational = SwapTalk.Core.Media.Rational;
 using System.Numerics;
 using System.Text.Json;
-using SwapTalk.Core.Jobs;
 
 namespace SwapTalk.Tests.Jobs;
 

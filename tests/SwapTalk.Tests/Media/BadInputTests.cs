@@ -1,5 +1,4 @@
 using SwapTalk.Core.Media;
-using SwapTalk.Tests.Support;
 
 namespace SwapTalk.Tests.Media;
 

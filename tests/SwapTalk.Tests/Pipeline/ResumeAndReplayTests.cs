@@ -1,7 +1,6 @@
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Execution;
 using SwapTalk.Core.Storage;
-using SwapTalk.Core.Workflow;
 using static SwapTalk.Tests.Pipeline.PipelineData;
 
 namespace SwapTalk.Tests.Pipeline;

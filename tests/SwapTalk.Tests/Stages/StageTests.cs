@@ -1,7 +1,6 @@
 using System.Numerics;
 using SwapTalk.Core.Activities;
 using SwapTalk.Core.Imaging;
-using SwapTalk.Core.Inference;
 using SwapTalk.Core.Jobs;
 using SwapTalk.Core.Media;
 using LengthPolicy = SwapTalk.Core.Jobs.LengthPolicy;
@@ -10,7 +9,6 @@ using SwapTalk.Core.Stages;
 using SwapTalk.Core.Telemetry;
 using SwapTalk.Core.Vision.Detection;
 using SwapTalk.Tests.Inference;
-using SwapTalk.Tests.Pipeline;
 using SwapTalk.Tests.Support;
 using static SwapTalk.Tests.Pipeline.PipelineData;
 

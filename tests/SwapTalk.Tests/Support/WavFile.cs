@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using SwapTalk.Core.Files;
 using SwapTalk.Core.Media;
 
 namespace SwapTalk.Tests.Support;

@@ -1,6 +1,5 @@
 using System.Numerics;
 using SwapTalk.Core.Imaging;
-using SwapTalk.Core.Media;
 using SwapTalk.Core.Vision.Alignment;
 using SwapTalk.Core.Vision.Detection;
 using SwapTalk.Core.Vision.Tracking;
