@@ -54,15 +54,6 @@ public sealed class GeometricSource : IDisposable
     /// <summary>Mouth interiors of the target video, by rising opening (empty for self-driven jobs).</summary>
     public IReadOnlyList<MouthSample> Mouths { get; }
 
-    /// <summary>The bank entry whose opening is nearest <paramref name="opening"/> (earliest frame on ties); null when the bank is empty.</summary>
-    public MouthSample? NearestMouth(float opening)
-    {
-        MouthSample? best = null;
-        foreach (var m in Mouths)
-            if (best is null || Math.Abs(m.Opening - opening) < Math.Abs(best.Opening - opening)) best = m;
-        return best;
-    }
-
     public async Task WriteAsync(Stream stream, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
