@@ -79,7 +79,7 @@ public sealed class VisemeTests
         VisemeModel.ToProbabilities(whole);
         for (var r = 0; r < count; r++)
         {
-            rows[r * MouthDriveStage.VisemeDim].Should().Be(loudness[r], "the loudness column is the loudness-only drive's");
+            rows[r * MouthDriveStage.VisemeDim].Should().Be(loudness[r * MouthDriveStage.Dim], "the loudness column is the loudness-only drive's");
             var p = rows.AsSpan(r * MouthDriveStage.VisemeDim + 1, VisemeModel.Visemes).ToArray();
             p.Sum().Should().BeApproximately(1, 1e-4f);
             for (var v = 0; v < VisemeModel.Visemes; v++) p[v].Should().BeApproximately(whole[r * VisemeModel.Visemes + v], 1e-5f, $"row {r}, viseme {v}");

@@ -85,7 +85,7 @@ public sealed class GeometricEngine : IDubEngine
         {
             var window = models.Catalog.Manifest.LipSyncWindow;
             var crossDriven = job.Plan.Mode == JobMode.CrossDriven;
-            if (crossDriven && job.Audio.Dim != MouthDriveStage.Dim && job.Audio.Dim != MouthDriveStage.VisemeDim)
+            if (crossDriven && !MouthDriveStage.HasScore(job.Audio.Dim) && job.Audio.Dim is not (MouthDriveStage.LegacyDim or MouthDriveStage.LegacyVisemeDim))
                 throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness) or {MouthDriveStage.VisemeDim} (loudness and visemes)");
             using (clock.Measure(PipelineStages.Swap, faces.Count))
                 foreach (var (slot, output, track) in faces)

@@ -18,7 +18,7 @@ public sealed record MouthSample(long Frame, float Opening, PixelBuffer Crop, Ve
 /// </summary>
 public sealed class GeometricSource : IDisposable
 {
-    private const string Magic = "STGEO002";
+    private const string Magic = "STGEO003";
 
     /// <param name="keep">Per portrait pixel, 255 where the portrait's face shows and 0 where the target's does (its hair
     /// above the brows, <see cref="FaceSegmentation.PortraitKeep"/>); null: the whole face shows.</param>
@@ -54,6 +54,13 @@ public sealed class GeometricSource : IDisposable
     /// <summary>Mouth interiors of the target video, by rising opening (empty for self-driven jobs).</summary>
     public IReadOnlyList<MouthSample> Mouths { get; }
 
+    /// <summary>
+    /// Cross-driven: the target's range of openings and the swapped mouth's read-back (<see cref="Mouth.MouthCalibration"/>),
+    /// set once by PrepareSource after the portrait and the bank are in place (the read-back is measured by rendering
+    /// this source); null for self-driven jobs and sources without a face in the bank's frames.
+    /// </summary>
+    public Mouth.MouthCalibration? Calibration { get; set; }
+
     public async Task WriteAsync(Stream stream, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream();
@@ -71,6 +78,7 @@ public sealed class GeometricSource : IDisposable
                 w.Write(m.Opening);
                 WriteImage(w, m.Crop, m.Landmarks);
             }
+            WriteCalibration(w, Calibration);
         }
         buffer.Position = 0;
         await buffer.CopyToAsync(stream, cancellationToken);
@@ -99,12 +107,52 @@ public sealed class GeometricSource : IDisposable
                 var (crop, points) = ReadImage(r);
                 mouths.Add(new MouthSample(frame, opening, crop, points));
             }
-            return new GeometricSource(portrait, landmarks, faces, mouths, keep);
+            return new GeometricSource(portrait, landmarks, faces, mouths, keep) { Calibration = ReadCalibration(r) };
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException($"'{name}' is truncated");
         }
+    }
+
+    private static void WriteCalibration(BinaryWriter w, Mouth.MouthCalibration? c)
+    {
+        w.Write(c is not null);
+        if (c is null) return;
+        WriteFloats(w, [c.Range.Mean, c.Range.Deviation, c.Range.Lowest, c.Range.Highest]);
+        w.Write(c.ReadBack is not null);
+        if (c.ReadBack is not { } b) return;
+        WriteFloats(w, b.Asked);
+        WriteFloats(w, b.Read);
+        w.Write(b.SpreadGain);
+    }
+
+    private static Mouth.MouthCalibration? ReadCalibration(BinaryReader r)
+    {
+        if (!r.ReadBoolean()) return null;
+        var values = ReadFloats(r);
+        if (values.Length != 4) throw new InvalidDataException($"a mouth range of {values.Length} values, expected 4");
+        var range = new Mouth.MouthRange(values[0], values[1], values[2], values[3]);
+        if (!r.ReadBoolean()) return new Mouth.MouthCalibration(range, null);
+        var asked = ReadFloats(r);
+        var read = ReadFloats(r);
+        if (asked.Length < 2 || read.Length != asked.Length) throw new InvalidDataException($"a read-back curve of {asked.Length} asked and {read.Length} read openings");
+        return new Mouth.MouthCalibration(range, new Mouth.MouthReadBack(asked, read, r.ReadSingle()));
+    }
+
+    private static void WriteFloats(BinaryWriter w, float[] values)
+    {
+        w.Write(values.Length);
+        foreach (var v in values) w.Write(v);
+    }
+
+    private static float[] ReadFloats(BinaryReader r)
+    {
+        var n = r.ReadInt32();
+        if (n is < 0 or > 1024) throw new InvalidDataException($"{n} values in a mouth calibration");
+        var values = new float[n];
+        for (var i = 0; i < n; i++) values[i] = r.ReadSingle();
+        return values;
     }
 
     private static void WriteImage(BinaryWriter w, PixelBuffer image, Vector2[] points)

@@ -57,8 +57,21 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
                 using (var pin = new PinnedFrame(portrait))
                     keep = segmentation.PortraitKeep(pin.Mat, landmarks);
         }
-        var mouths = crossDrivenVideo is null ? [] : await BankAsync(crossDrivenVideo, selection, clock, cancellationToken);
-        return new GeometricSource(portrait, landmarks, facesFound, mouths, keep);
+        if (crossDrivenVideo is null) return new GeometricSource(portrait, landmarks, facesFound, [], keep);
+        var (mouths, openings, frames) = await BankAsync(crossDrivenVideo, selection, clock, cancellationToken);
+        var source = new GeometricSource(portrait, landmarks, facesFound, mouths, keep);
+        // The target's own range of openings and the swapped mouth's read-back (a few renders, once per job).
+        try
+        {
+            using (clock.Measure(PipelineStages.Reference))
+                if (openings.Count > 0)
+                    source.Calibration = new Mouth.MouthCalibration(Mouth.MouthRange.Of(openings), Mouth.MouthCalibration.Measure(source, frames, models.Landmarks));
+            return source;
+        }
+        finally
+        {
+            foreach (var f in frames) f.Region.Dispose();
+        }
     }
 
     /// <summary>The portrait checks: a face big enough, and frontal enough that both cheeks are there to warp.</summary>
@@ -97,8 +110,15 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
         return (cut, landmarks.Select(p => new Vector2((p.X - x0) * sx, (p.Y - y0) * sy)).ToArray());
     }
 
-    /// <summary>Mouth crops at openings spread from the most closed to the most open seen in the clip's first frames.</summary>
-    private async Task<IReadOnlyList<MouthSample>> BankAsync(MediaInfo video, FaceSelection selection, StageClock clock, CancellationToken cancellationToken)
+    /// <summary>Target frames the swapped mouth's read-back is measured on (<see cref="Mouth.MouthCalibration"/>).</summary>
+    public const int CalibrationFrames = 3;
+
+    /// <summary>
+    /// Mouth crops at openings spread from the most closed to the most open seen in the clip's first frames; every
+    /// detected frame's own opening (unsmoothed, as the landmarker reads it: the target's range of motion); and
+    /// <see cref="CalibrationFrames"/> frames spread over them, cut to their face, to measure the read-back on.
+    /// </summary>
+    private async Task<(IReadOnlyList<MouthSample>, IReadOnlyCollection<float>, IReadOnlyList<Mouth.CalibrationFrame>)> BankAsync(MediaInfo video, FaceSelection selection, StageClock clock, CancellationToken cancellationToken)
     {
         var stream = video.RequireVideo();
         using var scope = clock.Measure(PipelineStages.Reference);
@@ -107,7 +127,16 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
         var seen = track.Items.Where(f => f.HasFace && f.Source == Vision.Tracking.TrackPointSource.Detected)
             .Select(f => (f.Index, Opening: FaceGeometry.RelativeMouthOpening(f.Landmarks!), f.Landmarks))
             .ToList();
-        if (seen.Count == 0) return [];
+        if (seen.Count == 0) return ([], [], []);
+        var openings = track.Items.Where(f => f.HasFace && f.Source == Vision.Tracking.TrackPointSource.Detected)
+            .Select(f => FaceGeometry.RelativeMouthOpening(f.RawLandmarks ?? f.Landmarks!)).ToList();
+        var calibrate = new Dictionary<long, Vision.Tracking.FaceTrackFrame>();
+        var detected = track.Items.Where(f => f.HasFace && f.Detection is not null).ToList();
+        for (var k = 0; k < CalibrationFrames && detected.Count > 0; k++)
+        {
+            var f = detected[(int)((k + 0.5) / CalibrationFrames * detected.Count)];
+            calibrate[f.Index] = f;
+        }
         var low = seen.Min(s => s.Opening);
         var high = seen.Max(s => s.Opening);
         var picked = new SortedDictionary<long, (float Opening, Vector2[] Landmarks)>();
@@ -119,12 +148,34 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
         }
 
         var bank = new List<MouthSample>(picked.Count);
-        var last = picked.Keys.Max();
-        await foreach (var frame in media.ReadFramesAsync(video, new FrameRange(picked.Keys.Min(), last + 1), new FrameReadOptions { Order = ColorOrder.Bgr }, cancellationToken))
+        var frames = new List<Mouth.CalibrationFrame>(calibrate.Count);
+        var first = Math.Min(picked.Keys.Min(), calibrate.Keys.DefaultIfEmpty(long.MaxValue).Min());
+        var last = Math.Max(picked.Keys.Max(), calibrate.Keys.DefaultIfEmpty(long.MinValue).Max());
+        await foreach (var frame in media.ReadFramesAsync(video, new FrameRange(first, last + 1), new FrameReadOptions { Order = ColorOrder.Bgr }, cancellationToken))
             using (frame)
+            {
                 if (picked.TryGetValue(frame.Index, out var p))
                     bank.Add(CutMouth(frame.Image, frame.Index, p.Opening, p.Landmarks));
-        return bank.OrderBy(m => m.Opening).ThenBy(m => m.Frame).ToArray();
+                if (calibrate.TryGetValue(frame.Index, out var c))
+                    frames.Add(CutFaceRegion(frame.Image, c.Landmarks!, c.Detection!.Box));
+            }
+        return (bank.OrderBy(m => m.Opening).ThenBy(m => m.Frame).ToArray(), openings, frames);
+    }
+
+    /// <summary>The frame around a face (what the landmarker sees for its box, and the renderer's region), with its points and box moved into it.</summary>
+    private static Mouth.CalibrationFrame CutFaceRegion(PixelBuffer frame, Vector2[] landmarks, RectF box)
+    {
+        var margin = 0.6f * FaceGeometry.EyeDistance(landmarks);
+        var seen = Vision.Landmarks.FaceLandmarker68.CropFor(box, frame.Width, frame.Height);
+        var x0 = Math.Clamp(Math.Min(seen.X, (int)Math.Floor(landmarks.Min(p => p.X) - margin)), 0, frame.Width - 1);
+        var y0 = Math.Clamp(Math.Min(seen.Y, (int)Math.Floor(landmarks.Min(p => p.Y) - margin)), 0, frame.Height - 1);
+        var x1 = Math.Clamp(Math.Max(seen.X + seen.Width, (int)Math.Ceiling(landmarks.Max(p => p.X) + margin)), x0 + 1, frame.Width);
+        var y1 = Math.Clamp(Math.Max(seen.Y + seen.Height, (int)Math.Ceiling(landmarks.Max(p => p.Y) + margin)), y0 + 1, frame.Height);
+        var region = new PixelBuffer(x1 - x0, y1 - y0, ColorOrder.Bgr);
+        for (var y = y0; y < y1; y++)
+            frame.Row(y).Slice(3 * x0, 3 * (x1 - x0)).CopyTo(region.Row(y - y0));
+        var offset = new Vector2(x0, y0);
+        return new Mouth.CalibrationFrame(region, landmarks.Select(p => p - offset).ToArray(), box with { X = box.X - x0, Y = box.Y - y0 });
     }
 
     private static MouthSample CutMouth(PixelBuffer frame, long index, float opening, Vector2[] landmarks)

@@ -25,6 +25,13 @@ public readonly record struct VisemeShape(float Open, float Spread, float Teeth 
 /// </summary>
 public sealed record MouthStyle(IReadOnlyList<VisemeShape> Shapes, float Scale, string Source)
 {
+    /// <summary>
+    /// Cross-driven, where PrepareSource measured the target: its range of openings (the drive's rank maps onto it)
+    /// and the swapped mouth's read-back (inverted, so the landmarker reads the wanted opening); null: the loudness
+    /// opening times <see cref="Scale"/>.
+    /// </summary>
+    public MouthCalibration? Calibration { get; init; }
+
     /// <summary>Self-driven: the own opening's gain (the portrait's lips over the target's mouth read smaller than the original's).</summary>
     public float OwnGain { get; init; } = RenderGain;
 
@@ -86,9 +93,52 @@ public static class MouthPoses
 
     public static MouthPose Of(SegmentAudio audio, AudioWindow window, Rational frameRate, int outputFrame, MouthStyle style)
     {
-        var loud = MouthDriveStage.Opening(audio, window, frameRate, outputFrame, LoudnessRows) * style.Scale;
-        if (audio.Dim < MouthDriveStage.VisemeDim) return new MouthPose(loud, 0);
         var own = window.OwnFeature(frameRate.FrameSeconds(outputFrame), frameRate.Inverse().Value);
+        if (style.Calibration is { } calibration && MouthDriveStage.HasScore(audio.Dim))
+            return Calibrated(audio, own, outputFrame, style, calibration);
+        var loud = MouthDriveStage.Opening(audio, window, frameRate, outputFrame, LoudnessRows) * style.Scale;
+        if (audio.Dim < MouthDriveStage.LegacyVisemeDim) return new MouthPose(loud, 0);
+        var (open, spread, teeth) = Shape(audio, own, outputFrame, style);
+        var full = loud / (MouthShaper.MaxOpening * style.Scale);
+        return new MouthPose(loud * open, spread - MouthStyle.Narrowing * full, Teeth: teeth);
+    }
+
+    /// <summary>
+    /// The drive's score (<see cref="MouthDriveStage.DriveScores"/>: the 1000-2500 Hz band's loudness with the sound's closures,
+    /// standardised over the track) at the frame's start, put on the target's own range of openings, then asked of the
+    /// renderer through the inverse of the swapped mouth's read-back; the width change likewise scaled by what reads
+    /// back.
+    /// </summary>
+    private static MouthPose Calibrated(SegmentAudio audio, long own, int outputFrame, MouthStyle style, MouthCalibration calibration)
+    {
+        var index = own + LoudnessRows;
+        var score = MouthDriveStage.Flat;
+        if (audio.TrackFeatures > 0)
+        {
+            // A frame a row past either end of the track holds the end's score: a score is relative to the track, so
+            // "silence" there is the track's own quiet, not a closed mouth the target never shows (a jump on the
+            // first and last frame). Frames far past the end (the end's row not read): closed.
+            var inside = index >= 0 && index < audio.TrackFeatures;
+            index = Math.Clamp(index, 0, audio.TrackFeatures - 1);
+            var local = index - audio.First;
+            if (local >= 0 && local < audio.Count) score = audio.Rows[(int)(local * audio.Dim) + audio.Dim - 1];
+            else if (inside)
+                throw new InvalidOperationException($"output frame {outputFrame} needs audio feature {index}, outside the rows read [{audio.First}, {audio.First + audio.Count})");
+        }
+        var range = calibration.Range;
+        var wanted = range.At(score);
+        var asked = calibration.ReadBack is { } readBack ? readBack.Ask(wanted) : wanted * MouthStyle.RenderGain;
+        if (audio.Dim < MouthDriveStage.VisemeDim) return new MouthPose(asked, 0);
+        var (_, spread, teeth) = Shape(audio, own, outputFrame, style);
+        var span = range.Highest - range.Lowest;
+        var full = span > 1e-4f ? Math.Clamp((wanted - range.Lowest) / span, 0, 1) : 0;
+        var gain = calibration.ReadBack?.SpreadGain ?? 1;
+        return new MouthPose(asked, gain * (spread - MouthStyle.Narrowing * full), Teeth: teeth);
+    }
+
+    /// <summary>The viseme map's opening factor, width change and teeth, blended 1-2-3-2-1 about the frame's row.</summary>
+    private static (float Open, float Spread, float Teeth) Shape(SegmentAudio audio, long own, int outputFrame, MouthStyle style)
+    {
         ReadOnlySpan<float> weights = [1, 2, 3, 2, 1];
         float open = 0, spread = 0, teeth = 0, total = 0;
         for (var k = -2; k <= 2; k++)
@@ -108,8 +158,7 @@ public static class MouthPoses
                 teeth += w * row[v] * style.Shapes[v].Teeth;
             }
         }
-        var full = loud / (MouthShaper.MaxOpening * style.Scale);
-        return new MouthPose(loud * open / total, spread / total - MouthStyle.Narrowing * full, Teeth: teeth / total);
+        return (open / total, spread / total, teeth / total);
     }
 
     /// <summary>
@@ -137,6 +186,7 @@ public static class MouthStyles
 
     public static MouthStyle For(GeometricSource source)
     {
+        if (source.Calibration is { } calibration) return MouthStyle.Generic with { Calibration = calibration };
         if (source.Mouths.Count == 0) return MouthStyle.Generic with { Scale = CrossGain };
         // The target's widest opening seen against a typical speaker's (0.17 of the eye distance): a small mouth moves
         // somewhat less, a wide one more (mildly: the driving speaker's own range matters as much).
