@@ -6,8 +6,8 @@ namespace SwapTalk.Core.Engines.Geometric;
 /// <summary>
 /// The target's thin dark occluders in front of the swapped face: a glasses rim, a strand of hair, the edge of a
 /// frame. Found without a model as thin dark structure in the target (a morphological black-hat: how much darker a
-/// pixel is than the closing of its neighbourhood, at a width of <see cref="LineWidth"/> eye distances), away from
-/// the target's own eyes, brows, nostrils and lips (those are what the portrait replaces), and copied from the target
+/// pixel is than the closing of its neighbourhood, at a width of <see cref="LineWidth"/> eye distances), above the
+/// mouth and away from the target's own eyes, brows, nostrils and lips (those are what the portrait replaces), and copied from the target
 /// over the portrait. The skin/hair segmentation model was measured first and does not see them: on GRID lbax4n it
 /// calls a wire rim skin (docs/geometric.md, "The target's occluders").
 /// <para>
@@ -35,6 +35,9 @@ public static class TargetOccluders
     /// the target's eyes, not an occluder; a rim sits further out (about 0.2 above and below the eye's middle).
     /// </summary>
     public const float EyeMargin = 0.07f;
+
+    /// <summary>How far below the nose's bottom (share of the eye distance) the search stops.</summary>
+    public const float NoseClearance = 0.05f;
 
     /// <summary>Half the width of the band from each nose wing to the mouth's corner (the nasolabial fold) left to the portrait.</summary>
     public const float FoldHalfWidth = 0.1f;
@@ -178,6 +181,14 @@ public static class TargetOccluders
         Cv2.Polylines(features, [Poly(l, 48, 12)], true, Scalar.All(255), 2 * small, LineTypes.Link8);
         // The folds from the nose's wings to the mouth's corners (the target's own, replaced by the portrait's).
         Cv2.Polylines(features, [[P(l[31]), P(l[48])], [P(l[35]), P(l[54])]], false, Scalar.All(255), Math.Max(1, (int)Math.Round(2 * FoldHalfWidth * eyes)), LineTypes.Link8);
+        // Below the nose nothing is taken: thin dark lines there are the target's own (the fold under the lower lip, the
+        // chin's), and copying them moved where the landmarker reads the lips (self-driven mouth amplitude on GRID
+        // bbaf2n 0.94 -> 0.82 with them). A rim or a strand of hair lies higher.
+        var down = FaceGeometry.Down(l);
+        var across = new Vector2(-down.Y, down.X);
+        var cut = l[33] + down * (NoseClearance * eyes / f);
+        var far = 4 * Math.Max(size.Width, size.Height) / f;
+        Cv2.FillConvexPoly(features, [P(cut - across * far), P(cut + across * far), P(cut + across * far + down * far), P(cut - across * far + down * far)], Scalar.All(255));
         Cv2.Subtract(allowed, features, allowed);
         return allowed;
     }
