@@ -76,6 +76,19 @@ public sealed class TargetOccluderTests
         return (double)hits / columns;
     }
 
+    /// <summary>The largest mask value more than <see cref="TargetOccluders.NoseClearance"/> + 0.1 eye distances below (past the mask's softening) the nose's bottom.</summary>
+    private static int BelowNose(Mat mask, ReadOnlySpan<Vector2> l)
+    {
+        var d = FaceGeometry.EyeDistance(l);
+        var down = FaceGeometry.Down(l);
+        var start = Vector2.Dot(l[33], down) + (TargetOccluders.NoseClearance + 0.1f) * d;
+        var most = 0;
+        for (var y = 0; y < mask.Rows; y++)
+            for (var x = 0; x < mask.Cols; x++)
+                if (x * down.X + y * down.Y > start) most = Math.Max(most, mask.At<byte>(y, x));
+        return most;
+    }
+
     [Fact]
     public async Task A_glasses_rim_is_found_below_both_eyes_and_a_face_without_glasses_gives_next_to_nothing()
     {
@@ -83,7 +96,10 @@ public sealed class TargetOccluderTests
             using (frame)
             using (var face = FaceMask(frame.Size(), landmarks))
             using (var mask = TargetOccluders.Mask(frame, face, landmarks, FaceGeometry.EyeDistance(landmarks)))
+            {
                 BelowEyes(mask, landmarks).Should().BeGreaterThan(0.35, "lbax4n's wire rim runs under both eyes (0.43-0.51 measured)");
+                BelowNose(mask, landmarks).Should().Be(0, "below the nose thin dark lines are the target's own folds, never taken");
+            }
 
         foreach (var (frame, landmarks) in await FramesAsync("bbaf2n"))
             using (frame)
@@ -93,6 +109,7 @@ public sealed class TargetOccluderTests
                 BelowEyes(mask, landmarks).Should().BeLessThan(0.1, "bbaf2n wears no glasses (0 measured)");
                 // Over the whole face: the speaker's own creases and folds are not occluders.
                 (Cv2.Mean(mask, face)[0] / 255).Should().BeLessThan(0.01, "next to nothing of a face without occluders is the target's");
+                BelowNose(mask, landmarks).Should().Be(0, "below the nose thin dark lines are the target's own folds, never taken");
             }
     }
 
