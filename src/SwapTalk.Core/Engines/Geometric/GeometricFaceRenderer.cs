@@ -30,6 +30,9 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     private readonly ShapeTransfer _shape = new(source.Landmarks);
     private readonly Mouth.MouthInteriors _interiors = new(source.Mouths);
 
+    /// <summary>The feather at full resolution on every face: the reference its scaled-down form is tested against.</summary>
+    internal bool FullResolutionFeather { get; init; }
+
     /// <summary>
     /// Swaps the face of <paramref name="frame"/> (BGR). <paramref name="opening"/>: the wanted mouth opening (share of
     /// the eye distance) for cross-driven dubs; null keeps the target's own mouth motion (self-driven).
@@ -105,7 +108,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
             Cv2.BitwiseNot(faceMask, outside);
             background.CopyTo(face, outside);
         }
-        using var alpha = Feather(faceMask, to, scale);
+        using var alpha = Feather(faceMask, to, scale, FullResolutionFeather);
         Cv2.Multiply(alpha, keep, alpha, 1.0 / 255);
         Blend(face, background, alpha, frameRoi);
     }
@@ -126,23 +129,105 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// <see cref="ForeheadFeather"/> (pulled in twice as far) across the forehead: the smaller of two masks, a wide one
     /// whose only edge near the face is the forehead, and a narrow one of the whole outline.
     /// </summary>
-    private static Mat Feather(Mat faceMask, Vector2[] to, float scale)
+    internal static Mat Feather(Mat faceMask, Vector2[] to, float scale, bool fullResolution = false)
     {
-        var narrow = Soft(faceMask, JawFeather * scale);
-        using var top = new Mat(faceMask.Size(), MatType.CV_8UC1, Scalar.All(0));
         // The outline with its jaw pushed far down and out: its only edge near the face is the forehead.
         var centre = FaceGeometry.Mean(to, 0, MeshPoints.Landmarks);
         var down = FaceGeometry.Down(to.AsSpan(0, MeshPoints.Landmarks));
         var outline = MeshPoints.Outline.Select(i => i < 17 ? to[i] + (to[i] - centre) * 2 + down * (3 * scale) : to[i]).Select(ToPoint);
-        Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
         var sigma = Math.Max(1.0, ForeheadFeather * scale);
         var inset = Math.Max(1, (int)Math.Round(2 * sigma));
+        var factor = fullResolution ? 1 : FeatherFactor(scale);
+        if (factor > 1)
+        {
+            var faceHull = Cv2.ConvexHull(MeshPoints.Outline.Select(i => ToPoint(to[i])));
+            var narrowWidth = JawFeather * scale;
+            using var narrowSmall = ScaledSoft(faceMask.Size(), faceHull, Math.Max(1, (int)Math.Round(narrowWidth)), Math.Max(1.0, narrowWidth), factor, clearFrame: true);
+            using var wideSmall = ScaledSoft(faceMask.Size(), Cv2.ConvexHull(outline), inset, sigma, factor, clearFrame: false);
+            var alpha = new Mat();
+            Cv2.Min(narrowSmall, wideSmall, alpha);
+            return alpha;
+        }
+
+        var narrow = Soft(faceMask, JawFeather * scale);
+        using var top = new Mat(faceMask.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
         using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
             Cv2.Erode(top, top, kernel);
         using var wide = new Mat();
         Cv2.GaussianBlur(top, wide, new Size(0, 0), sigma);
         Cv2.Min(narrow, wide, narrow);
         return narrow;
+    }
+
+    /// <summary>
+    /// The eye distance (pixels) the feather's blurs run at on large faces: the jaw's sigma is then 2.4 px, the
+    /// forehead's 3.8 px, smooth enough that the region scaled down by a whole factor and back loses nothing that shows
+    /// (tested against the full-resolution feather on 1080p faces: GeometricSpeedTests). At GRID size (eye distance
+    /// about 35 px) the factor is 1 and the feather runs at full resolution as before.
+    /// </summary>
+    public const float FeatherEyeDistance = 48f;
+
+    /// <summary>The whole factor the feather's region is scaled down by for a face of <paramref name="scale"/> (1: none).</summary>
+    internal static int FeatherFactor(float scale) => Math.Max(1, (int)Math.Floor(scale / FeatherEyeDistance));
+
+    /// <summary>
+    /// <see cref="Soft"/> of the convex polygon <paramref name="hull"/> on the region scaled down by <paramref name="factor"/>,
+    /// returned at <paramref name="size"/>: the erosion is exact geometry (each edge moved in by
+    /// <paramref name="inset"/>: a convex polygon eroded by a disk), filled at full resolution, averaged down by whole
+    /// blocks, blurred there (the blocks' own spread taken off the sigma) and scaled back up. The erosion of a
+    /// 1080p forehead by an elliptical kernel (about 60 px across) was most of the swap stage's time.
+    /// </summary>
+    private static Mat ScaledSoft(Size size, Point[] hull, int inset, double sigma, int factor, bool clearFrame)
+    {
+        int smallWidth = (size.Width + factor - 1) / factor, smallHeight = (size.Height + factor - 1) / factor;
+        using var mask = new Mat(smallHeight * factor, smallWidth * factor, MatType.CV_8UC1, Scalar.All(0));
+        const int shift = 8;
+        var inner = Inset(hull, inset);
+        if (inner.Length >= 3)
+            Cv2.FillConvexPoly(mask, inner.Select(p => new Point((int)Math.Round(p.X * (1 << shift)), (int)Math.Round(p.Y * (1 << shift)))), Scalar.All(255), LineTypes.Link8, shift);
+        if (clearFrame) Cv2.Rectangle(mask, new Rect(0, 0, size.Width, size.Height), Scalar.All(0), 2);
+        using var small = new Mat();
+        Cv2.Resize(mask, small, new Size(smallWidth, smallHeight), 0, 0, InterpolationFlags.Area);
+        // Averaging k x k blocks spreads by a variance of (k^2 - 1) / 12 px^2: taken off the blur's.
+        var smallSigma = Math.Sqrt(Math.Max(sigma * sigma - (factor * factor - 1) / 12.0, 0.25)) / factor;
+        Cv2.GaussianBlur(small, small, new Size(0, 0), smallSigma);
+        using var up = new Mat();
+        Cv2.Resize(small, up, mask.Size(), 0, 0, InterpolationFlags.Linear);
+        using var region = new Mat(up, new Rect(0, 0, size.Width, size.Height));
+        return region.Clone();
+    }
+
+    /// <summary>
+    /// The convex polygon <paramref name="hull"/> with every edge moved inwards by <paramref name="distance"/> (its
+    /// erosion by a disk of that radius): the polygon clipped by each edge's shifted half-plane in turn. Empty when
+    /// nothing is left.
+    /// </summary>
+    internal static Vector2[] Inset(IReadOnlyList<Point> hull, float distance)
+    {
+        var n = hull.Count;
+        var area = 0f;
+        for (var i = 0; i < n; i++) area += hull[i].X * (float)hull[(i + 1) % n].Y - hull[(i + 1) % n].X * (float)hull[i].Y;
+        var inward = area > 0 ? 1f : -1f;
+        var polygon = new List<Vector2>(hull.Select(p => new Vector2(p.X, p.Y)));
+        for (var i = 0; i < n && polygon.Count > 0; i++)
+        {
+            var a = new Vector2(hull[i].X, hull[i].Y);
+            var edge = new Vector2(hull[(i + 1) % n].X, hull[(i + 1) % n].Y) - a;
+            if (edge.LengthSquared() < 1e-6f) continue;
+            var normal = Vector2.Normalize(new Vector2(-edge.Y, edge.X)) * inward;
+            float Side(Vector2 p) => Vector2.Dot(p - a, normal) - distance; // >= 0: kept
+            var clipped = new List<Vector2>(polygon.Count + 1);
+            for (var j = 0; j < polygon.Count; j++)
+            {
+                Vector2 p = polygon[j], q = polygon[(j + 1) % polygon.Count];
+                float sp = Side(p), sq = Side(q);
+                if (sp >= 0) clipped.Add(p);
+                if ((sp >= 0) != (sq >= 0)) clipped.Add(p + (q - p) * (sp / (sp - sq)));
+            }
+            polygon = clipped;
+        }
+        return [.. polygon];
     }
 
     /// <summary>The mask pulled in by <paramref name="width"/> and blurred by it: about zero at the mask's edge.</summary>

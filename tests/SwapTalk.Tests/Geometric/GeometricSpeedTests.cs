@@ -1,0 +1,118 @@
+using System.Numerics;
+using OpenCvSharp;
+using SwapTalk.Core.Engines.Geometric;
+using SwapTalk.Core.Imaging;
+using SwapTalk.Core.Jobs;
+using SwapTalk.Core.Media;
+using SwapTalk.Core.Stages;
+using SwapTalk.Tests.Pipeline;
+using SwapTalk.Tests.Support;
+
+namespace SwapTalk.Tests.Geometric;
+
+/// <summary>
+/// The geometric swap's shortcuts for large faces (docs/geometric.md, "Speed") give the same picture as the
+/// straightforward full-resolution work: measured on real GRID frames scaled into 1080p, as the pipeline bench does.
+/// </summary>
+public sealed class GeometricSpeedTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>GRID frames 0, 10 and 20 scaled to 1080 rows (1350x1080), their landmarks with them.</summary>
+    private static async Task<(PixelBuffer Frame, Vector2[] Landmarks)[]> FramesIn1080pAsync(PipelineModels models)
+    {
+        var info = await PipelineData.Engine.ProbeAsync(SharedData.GridClip());
+        var track = await models.Tracker(FaceSelection.Largest).TrackAsync(PipelineData.Engine, info, new FrameRange(0, 21), Ct);
+        var frames = new List<(PixelBuffer, Vector2[])>();
+        await foreach (var f in PipelineData.Engine.ReadFramesAsync(info, new FrameRange(0, 21), new FrameReadOptions { Order = ColorOrder.Bgr }, Ct))
+            using (f)
+            {
+                if (f.Index % 10 != 0) continue;
+                const float factor = 1080f / 288;
+                var large = new PixelBuffer((int)Math.Round(f.Image.Width * factor), 1080, ColorOrder.Bgr);
+                using (var from = new PinnedFrame(f.Image))
+                using (var to = new PinnedFrame(large))
+                    Cv2.Resize(from.Mat, to.Mat, to.Mat.Size(), 0, 0, InterpolationFlags.Cubic);
+                var landmarks = track.Items[(int)f.Index].Landmarks!.Select(p => (p + new Vector2(0.5f)) * factor - new Vector2(0.5f)).ToArray();
+                frames.Add((large, landmarks));
+            }
+        return [.. frames];
+    }
+
+    [Fact]
+    public async Task On_a_1080p_face_the_scaled_down_feather_gives_the_full_resolution_picture()
+    {
+        var models = await GeometricData.ModelsAsync();
+        using var source = await new GeometricSourceStage(PipelineData.Engine, models)
+            .PrepareAsync(SharedData.Require("faces/astronaut.png"), FaceSelection.Largest, null, new StageClock("test"), Ct);
+        var fast = new GeometricFaceRenderer(source);
+        var exact = new GeometricFaceRenderer(source) { FullResolutionFeather = true };
+        foreach (var (frame, landmarks) in await FramesIn1080pAsync(models))
+            using (frame)
+            {
+                GeometricFaceRenderer.FeatherFactor(FaceGeometry.EyeDistance(landmarks)).Should().BeGreaterThan(1, "a 1080p face takes the scaled-down feather");
+                using var a = frame.Clone();
+                using var b = frame.Clone();
+                fast.Render(a, landmarks, (float?)null);
+                exact.Render(b, landmarks, (float?)null);
+                long sum = 0, changed = 0;
+                var max = 0;
+                for (var i = 0; i < a.Pixels.Length; i++)
+                {
+                    var d = Math.Abs(a.Pixels[i] - b.Pixels[i]);
+                    sum += d;
+                    max = Math.Max(max, d);
+                    if (frame.Pixels[i] != b.Pixels[i]) changed++;
+                }
+                changed.Should().BeGreaterThan(a.Pixels.Length / 20, "the face was swapped (a real change to compare)");
+                max.Should().BeLessThanOrEqualTo(4, "no pixel of the face's edge moves by more than a few levels");
+                ((double)sum / changed).Should().BeLessThan(0.15, "on average the swapped pixels are the same (measured 0.06 of a level)");
+            }
+    }
+
+    [Fact]
+    public async Task At_GRID_size_the_feather_runs_at_full_resolution_bit_for_bit()
+    {
+        var models = await GeometricData.ModelsAsync();
+        var info = await PipelineData.Engine.ProbeAsync(SharedData.GridClip());
+        var track = await models.Tracker(FaceSelection.Largest).TrackAsync(PipelineData.Engine, info, new FrameRange(0, 11), Ct);
+        var landmarks = track.Items[10].Landmarks!;
+        GeometricFaceRenderer.FeatherFactor(FaceGeometry.EyeDistance(landmarks)).Should().Be(1);
+    }
+
+    [Fact]
+    public void The_inset_polygon_is_the_elliptical_erosion_of_the_filled_outline_up_to_its_rim()
+    {
+        // A face outline's size at 1080p (about 130 px between the eyes): jaw arc and forehead, convex.
+        var hull = Enumerable.Range(0, 24).Select(i =>
+        {
+            var t = 2 * Math.PI * i / 24;
+            return new Point((int)Math.Round(400 + 190 * Math.Cos(t)), (int)Math.Round(450 + 260 * Math.Sin(t)));
+        }).ToArray();
+        foreach (var inset in new[] { 7, 21 })
+        {
+            using var eroded = new Mat(900, 800, MatType.CV_8UC1, Scalar.All(0));
+            Cv2.FillConvexPoly(eroded, hull, Scalar.All(255), LineTypes.Link8);
+            using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
+                Cv2.Erode(eroded, eroded, kernel);
+            using var inner = new Mat(900, 800, MatType.CV_8UC1, Scalar.All(0));
+            var polygon = GeometricFaceRenderer.Inset(hull, inset);
+            Cv2.FillConvexPoly(inner, polygon.Select(p => new Point((int)Math.Round(p.X), (int)Math.Round(p.Y))), Scalar.All(255), LineTypes.Link8);
+            using var difference = new Mat();
+            Cv2.Absdiff(eroded, inner, difference);
+            var kept = Cv2.CountNonZero(eroded);
+            kept.Should().BeGreaterThan(100_000);
+            // Only a ring one or two pixels wide at the rim may disagree (rounding of the kernel's ellipse).
+            var perimeter = 2 * Math.PI * Math.Sqrt((Math.Pow(190 - inset, 2) + Math.Pow(260 - inset, 2)) / 2);
+            Cv2.CountNonZero(difference).Should().BeLessThan((int)(2 * perimeter), $"inset {inset}");
+            using var core = new Mat();
+            using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(7, 7)))
+                Cv2.Erode(eroded, core, kernel);
+            using var inCore = new Mat();
+            Cv2.BitwiseAnd(difference, core, inCore);
+            Cv2.CountNonZero(inCore).Should().Be(0, "three pixels inside the rim both agree");
+        }
+
+        GeometricFaceRenderer.Inset(hull, 400).Should().BeEmpty("a polygon pulled in further than its half width is gone");
+    }
+}
