@@ -110,7 +110,8 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         }
         using var alpha = Feather(faceMask, to, scale, FullResolutionFeather);
         Cv2.Multiply(alpha, keep, alpha, 1.0 / 255);
-        Blend(face, background, alpha, frameRoi);
+        // Outside the alpha's box the frame stays as it is.
+        BlendWhere(face, background, alpha, frameRoi);
     }
 
     /// <summary>Feather along the jaw and cheeks (share of the eye distance): the outline lies on the face's own edge there.</summary>
@@ -351,19 +352,12 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// <summary>result = top * alpha + bottom * (1 - alpha), alpha 8-bit; result may be either input.</summary>
     private static void Blend(Mat top, Mat bottom, Mat alpha, Mat result)
     {
+        // OpenCV's per-pixel weighted blend: one pass over the colour images, no float copies of them.
         using var a = new Mat();
         alpha.ConvertTo(a, MatType.CV_32FC1, 1.0 / 255);
-        using var a3 = new Mat();
-        Cv2.Merge([a, a, a], a3);
-        using var t = new Mat();
-        using var b = new Mat();
-        top.ConvertTo(t, MatType.CV_32FC3);
-        bottom.ConvertTo(b, MatType.CV_32FC3);
-        // b + (t - b) * a
-        Cv2.Subtract(t, b, t);
-        Cv2.Multiply(t, a3, t);
-        Cv2.Add(b, t, b);
-        b.ConvertTo(result, MatType.CV_8UC3);
+        using var rest = new Mat();
+        a.ConvertTo(rest, MatType.CV_32FC1, -1, 1);
+        Cv2.BlendLinear(top, bottom, a, rest, result);
     }
 
     private static bool IsInnerMouth(FaceMesh mesh, int t)
