@@ -115,4 +115,56 @@ public sealed class GeometricSpeedTests
 
         GeometricFaceRenderer.Inset(hull, 400).Should().BeEmpty("a polygon pulled in further than its half width is gone");
     }
+
+    [Fact]
+    public async Task The_mesh_warp_s_row_spans_give_the_same_pixels_as_testing_the_whole_box()
+    {
+        // The portrait warped onto a frame's points at 1080p scale, against the plain per-pixel test over each
+        // triangle's box (the rasteriser before the row spans), both remapped the same way.
+        using var source = await new GeometricSourceStage(PipelineData.Engine, await GeometricData.ModelsAsync())
+            .PrepareAsync(SharedData.Require("faces/astronaut.png"), FaceSelection.Largest, null, new StageClock("test"), Ct);
+        var to = source.MeshPoints.Select(p => p * 2.3f + new Vector2(40, 25)).ToArray();
+        int w = (int)to.Max(p => p.X) + 30, h = (int)to.Max(p => p.Y) + 30;
+        using var portrait = new PinnedFrame(source.Portrait);
+        using var fast = new Mat(h, w, MatType.CV_8UC3, Scalar.All(7));
+        source.Mesh.Warp(portrait.Mat, source.MeshPoints, fast, to);
+
+        var mapX = new float[w * h];
+        var mapY = new float[w * h];
+        var covered = new byte[w * h];
+        var tri = source.Mesh.Triangles;
+        static float Cross(Vector2 a, Vector2 b) => a.X * b.Y - a.Y * b.X;
+        for (var t = 0; t < source.Mesh.TriangleCount; t++)
+        {
+            Vector2 sa = source.MeshPoints[tri[3 * t]], sb = source.MeshPoints[tri[3 * t + 1]], sc = source.MeshPoints[tri[3 * t + 2]];
+            Vector2 da = to[tri[3 * t]], db = to[tri[3 * t + 1]], dc = to[tri[3 * t + 2]];
+            var area = Cross(db - da, dc - da);
+            if (Math.Abs(area) < 1e-3f || Math.Abs(Cross(sb - sa, sc - sa)) < 1e-3f) continue;
+            for (var y = Math.Max(0, (int)Math.Floor(Math.Min(da.Y, Math.Min(db.Y, dc.Y)))); y <= Math.Min(h - 1, (int)Math.Ceiling(Math.Max(da.Y, Math.Max(db.Y, dc.Y)))); y++)
+                for (var x = Math.Max(0, (int)Math.Floor(Math.Min(da.X, Math.Min(db.X, dc.X)))); x <= Math.Min(w - 1, (int)Math.Ceiling(Math.Max(da.X, Math.Max(db.X, dc.X)))); x++)
+                {
+                    var p = new Vector2(x, y);
+                    var lb = Cross(p - da, dc - da) / area;
+                    var lc = Cross(db - da, p - da) / area;
+                    var la = 1 - lb - lc;
+                    if (la < -1e-4f || lb < -1e-4f || lc < -1e-4f) continue;
+                    var q = sa * la + sb * lb + sc * lc;
+                    (mapX[y * w + x], mapY[y * w + x], covered[y * w + x]) = (q.X, q.Y, 255);
+                }
+        }
+        using var reference = new Mat(h, w, MatType.CV_8UC3, Scalar.All(7));
+        using (var mx = Mat.FromPixelData(h, w, MatType.CV_32FC1, mapX))
+        using (var my = Mat.FromPixelData(h, w, MatType.CV_32FC1, mapY))
+        using (var mask = Mat.FromPixelData(h, w, MatType.CV_8UC1, covered))
+        using (var warped = new Mat())
+        {
+            Cv2.Remap(portrait.Mat, warped, mx, my, InterpolationFlags.Linear, BorderTypes.Replicate);
+            warped.CopyTo(reference, mask);
+        }
+        covered.Count(c => c != 0).Should().BeGreaterThan(w * h / 4, "the face covers the region");
+        using var difference = new Mat();
+        Cv2.Absdiff(fast, reference, difference);
+        Cv2.MinMaxLoc(difference.Reshape(1), out _, out double max);
+        max.Should().BeLessThanOrEqualTo(1, "the same pixels, mapped to the same places (1: the weights' float rounding)");
+    }
 }

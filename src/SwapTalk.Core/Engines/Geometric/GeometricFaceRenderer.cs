@@ -76,7 +76,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         using var face = background.Clone();
         // Where the portrait shows (its hair above the brows does not: the target's forehead or fringe stays there).
         using var keep = new Mat(roi.Height, roi.Width, MatType.CV_8UC1, Scalar.All(255));
-        var map = source.Mesh.Map(source.MeshPoints, to, roi.Width, roi.Height, t => IsInnerMouth(source.Mesh, t));
+        using var map = source.Mesh.Map(source.MeshPoints, to, roi.Width, roi.Height, t => IsInnerMouth(source.Mesh, t));
         if (map is not null)
         {
             using (var portrait = PinnedFrame.Wrap(source.Portrait, out var portraitPin))
