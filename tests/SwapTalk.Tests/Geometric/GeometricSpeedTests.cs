@@ -40,33 +40,39 @@ public sealed class GeometricSpeedTests
     }
 
     [Fact]
-    public async Task On_a_1080p_face_the_scaled_down_feather_gives_the_full_resolution_picture()
+    public async Task On_a_1080p_face_the_scaled_down_feather_and_skin_statistics_give_the_full_resolution_picture()
     {
         var models = await GeometricData.ModelsAsync();
         using var source = await new GeometricSourceStage(PipelineData.Engine, models)
             .PrepareAsync(SharedData.Require("faces/astronaut.png"), FaceSelection.Largest, null, new StageClock("test"), Ct);
         var fast = new GeometricFaceRenderer(source);
-        var exact = new GeometricFaceRenderer(source) { FullResolutionFeather = true };
+        var exact = new GeometricFaceRenderer(source) { FullResolution = true };
         foreach (var (frame, landmarks) in await FramesIn1080pAsync(models))
             using (frame)
             {
-                GeometricFaceRenderer.FeatherFactor(FaceGeometry.EyeDistance(landmarks)).Should().BeGreaterThan(1, "a 1080p face takes the scaled-down feather");
+                GeometricFaceRenderer.FeatherFactor(FaceGeometry.EyeDistance(landmarks)).Should().BeGreaterThan(1, "a 1080p face takes the scaled-down feather and statistics");
                 using var a = frame.Clone();
                 using var b = frame.Clone();
                 fast.Render(a, landmarks, (float?)null);
                 exact.Render(b, landmarks, (float?)null);
-                long sum = 0, changed = 0;
+                long sum = 0, changed = 0, over2 = 0;
                 var max = 0;
                 for (var i = 0; i < a.Pixels.Length; i++)
                 {
                     var d = Math.Abs(a.Pixels[i] - b.Pixels[i]);
                     sum += d;
                     max = Math.Max(max, d);
+                    if (d > 2) over2++;
                     if (frame.Pixels[i] != b.Pixels[i]) changed++;
                 }
                 changed.Should().BeGreaterThan(a.Pixels.Length / 20, "the face was swapped (a real change to compare)");
-                max.Should().BeLessThanOrEqualTo(4, "no pixel of the face's edge moves by more than a few levels");
-                ((double)sum / changed).Should().BeLessThan(0.15, "on average the swapped pixels are the same (measured 0.06 of a level)");
+                var mean = (double)sum / changed;
+                // The feather's rim moves by at most a few levels; the skin statistics on a coarser grid shift the
+                // colour match by about half a level (measured on these frames: mean 0.51-0.53 levels over the swapped
+                // values, max 5, 0.16-0.27% of them over 2 levels).
+                max.Should().BeLessThanOrEqualTo(10, $"no value moves far (mean {mean:0.000}, {over2} of {changed} over 2)");
+                mean.Should().BeLessThan(1.0, "on average the swapped pixels are the same within a level");
+                ((double)over2 / changed).Should().BeLessThan(0.01, "nearly every value is within 2 levels");
             }
     }
 

@@ -30,8 +30,8 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     private readonly ShapeTransfer _shape = new(source.Landmarks);
     private readonly Mouth.MouthInteriors _interiors = new(source.Mouths);
 
-    /// <summary>The feather at full resolution on every face: the reference its scaled-down form is tested against.</summary>
-    internal bool FullResolutionFeather { get; init; }
+    /// <summary>The feather and the skin statistics at full resolution on every face: the reference their scaled-down forms are tested against.</summary>
+    internal bool FullResolution { get; init; }
 
     /// <summary>
     /// Swaps the face of <paramref name="frame"/> (BGR). <paramref name="opening"/>: the wanted mouth opening (share of
@@ -93,7 +93,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         using var shown = new Mat();
         Cv2.Min(faceMask, keep, shown);
 
-        using (var skin = SkinMask(shown, shapedLocal, scale))
+        using (var skin = SkinMask(shown, shapedLocal, scale, FullResolution ? 1 : FeatherFactor(scale)))
             ColorMatch.Apply(face, background, skin);
         // The target's lighting under the portrait's detail (instead of a seamless clone: measured in docs/geometric.md).
         FrequencyShading.Apply(face, background, shown, scale);
@@ -108,7 +108,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
             Cv2.BitwiseNot(faceMask, outside);
             background.CopyTo(face, outside);
         }
-        using var alpha = Feather(faceMask, to, scale, FullResolutionFeather);
+        using var alpha = Feather(faceMask, to, scale, FullResolution);
         Cv2.Multiply(alpha, keep, alpha, 1.0 / 255);
         // Outside the alpha's box the frame stays as it is.
         BlendWhere(face, background, alpha, frameRoi);
@@ -265,17 +265,30 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         return [new(0, 0), new(w / 2, 0), new(w, 0), new(w, h / 2), new(w, h), new(w / 2, h), new(0, h), new(0, h / 2)];
     }
 
-    /// <summary>The skin for colour statistics: the face outline without the mouth and eyes (their colours are not skin).</summary>
-    private static Mat SkinMask(Mat faceMask, ReadOnlySpan<Vector2> l, float scale)
+    /// <summary>
+    /// The skin for colour statistics: the face outline without the mouth and eyes (their colours are not skin). On a
+    /// grid <paramref name="step"/> times coarser for large faces (<see cref="ColorMatch.Apply"/> samples the images
+    /// on it): a statistic needs no full-resolution mask, and the erosion there was a tenth of a 1080p swap.
+    /// </summary>
+    private static Mat SkinMask(Mat faceMask, ReadOnlySpan<Vector2> l, float scale, int step = 1)
     {
         var skin = new Mat();
-        var inset = Math.Max(1, (int)Math.Round(0.08 * scale));
+        var grid = faceMask;
+        var sample = new Vector2(1, 1);
+        if (step > 1)
+        {
+            grid = new Mat();
+            Cv2.Resize(faceMask, grid, new Size((faceMask.Cols + step - 1) / step, (faceMask.Rows + step - 1) / step), 0, 0, InterpolationFlags.Nearest);
+            sample = new Vector2((float)grid.Cols / faceMask.Cols, (float)grid.Rows / faceMask.Rows);
+        }
+        var inset = Math.Max(1, (int)Math.Round(0.08 * scale * sample.X));
         using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
-            Cv2.Erode(faceMask, skin, kernel);
+            Cv2.Erode(grid, skin, kernel);
+        if (!ReferenceEquals(grid, faceMask)) grid.Dispose();
         foreach (var (first, count) in new[] { (48, 12), (36, 6), (42, 6) })
         {
             var poly = new Point[count];
-            for (var i = 0; i < count; i++) poly[i] = ToPoint(l[first + i]);
+            for (var i = 0; i < count; i++) poly[i] = ToPoint(l[first + i] * sample);
             Cv2.FillConvexPoly(skin, Cv2.ConvexHull(poly), Scalar.All(0));
         }
         return skin;
