@@ -70,8 +70,10 @@ public static class FrequencyShading
         Cv2.Add(change, plane, change);
         using var fullChange = new Mat();
         Cv2.Resize(change, fullChange, face.Size(), 0, 0, InterpolationFlags.Linear);
-        // 8-bit face plus float change, rounded back to 8 bits block by block (no full-size float copy of the face).
-        Cv2.Add(face, fullChange, face, null, MatType.CV_8UC3.Value);
+        using var faceF = new Mat();
+        face.ConvertTo(faceF, MatType.CV_32FC3);
+        Cv2.Add(faceF, fullChange, faceF);
+        faceF.ConvertTo(face, MatType.CV_8UC3);
     }
 
     /// <summary>Per channel, the weighted least-squares plane a + b x + c y through <paramref name="image"/> (3 x float).</summary>

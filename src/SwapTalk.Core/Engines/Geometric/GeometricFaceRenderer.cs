@@ -365,12 +365,22 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// <summary>result = top * alpha + bottom * (1 - alpha), alpha 8-bit; result may be either input.</summary>
     private static void Blend(Mat top, Mat bottom, Mat alpha, Mat result)
     {
-        // OpenCV's per-pixel weighted blend: one pass over the colour images, no float copies of them.
+        // In float, rounded once at the end. OpenCV's BlendLinear (one pass, no float copies) was measured about 3 ms
+        // faster on a 1080p face but rounds one level differently; a level anywhere changes the encoded video and the
+        // mouth read back from it (self-driven amplitude 0.94 -> 0.88 on bbaf2n), so GRID-size output stays bit for bit.
         using var a = new Mat();
         alpha.ConvertTo(a, MatType.CV_32FC1, 1.0 / 255);
-        using var rest = new Mat();
-        a.ConvertTo(rest, MatType.CV_32FC1, -1, 1);
-        Cv2.BlendLinear(top, bottom, a, rest, result);
+        using var a3 = new Mat();
+        Cv2.Merge([a, a, a], a3);
+        using var t = new Mat();
+        using var b = new Mat();
+        top.ConvertTo(t, MatType.CV_32FC3);
+        bottom.ConvertTo(b, MatType.CV_32FC3);
+        // b + (t - b) * a
+        Cv2.Subtract(t, b, t);
+        Cv2.Multiply(t, a3, t);
+        Cv2.Add(b, t, b);
+        b.ConvertTo(result, MatType.CV_8UC3);
     }
 
     private static bool IsInnerMouth(FaceMesh mesh, int t)
