@@ -101,6 +101,8 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         // Self-driven (the frame's own mouth motion re-applied): the frame's own interior, moved with the lips.
         PasteMouthInterior(face, background, shapedLocal, pose is { OwnInterior: false } ? pose : null, scale);
         PasteTargetEyes(face, background, shapedLocal, scale);
+        // The target's glasses rim or a strand of its hair stays in front of the portrait.
+        TargetOccluders.Apply(face, background, faceMask, shapedLocal, scale);
 
         // Outside the outline the face is the frame itself (the shading's change extends past the mask).
         using (var outside = new Mat())
