@@ -9,15 +9,33 @@ namespace SwapTalk.Core.Engines.Geometric;
 /// </summary>
 public static class ColorMatch
 {
-    /// <summary>Recolours <paramref name="face"/> (BGR, in place) toward <paramref name="frame"/>'s statistics inside <paramref name="mask"/>.</summary>
+    /// <summary>
+    /// Recolours <paramref name="face"/> (BGR, in place) toward <paramref name="frame"/>'s statistics inside
+    /// <paramref name="mask"/>. A mask smaller than the face is a sampling grid: the statistics are then taken on the
+    /// face's and frame's pixels nearest its cells (a 1080p face's skin has plenty of pixels for a mean and a spread).
+    /// </summary>
     public static void Apply(Mat face, Mat frame, Mat mask)
     {
         using var faceLab = new Mat();
         using var frameLab = new Mat();
         Cv2.CvtColor(face, faceLab, ColorConversionCodes.BGR2Lab);
-        Cv2.CvtColor(frame, frameLab, ColorConversionCodes.BGR2Lab);
-        Cv2.MeanStdDev(faceLab, out var faceMean, out var faceStd, mask);
-        Cv2.MeanStdDev(frameLab, out var frameMean, out var frameStd, mask);
+        Scalar faceMean, faceStd, frameMean, frameStd;
+        if (mask.Size() == face.Size())
+        {
+            Cv2.CvtColor(frame, frameLab, ColorConversionCodes.BGR2Lab);
+            Cv2.MeanStdDev(faceLab, out faceMean, out faceStd, mask);
+            Cv2.MeanStdDev(frameLab, out frameMean, out frameStd, mask);
+        }
+        else
+        {
+            using var faceSample = new Mat();
+            using var frameSample = new Mat();
+            Cv2.Resize(faceLab, faceSample, mask.Size(), 0, 0, InterpolationFlags.Nearest);
+            Cv2.Resize(frame, frameSample, mask.Size(), 0, 0, InterpolationFlags.Nearest);
+            Cv2.CvtColor(frameSample, frameLab, ColorConversionCodes.BGR2Lab);
+            Cv2.MeanStdDev(faceSample, out faceMean, out faceStd, mask);
+            Cv2.MeanStdDev(frameLab, out frameMean, out frameStd, mask);
+        }
         // L is matched fully; a and b gently (the portrait's skin tone is part of who it is).
         var strength = new[] { 1.0, 0.6, 0.6 };
         var gains = new double[3];

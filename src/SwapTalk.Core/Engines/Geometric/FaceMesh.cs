@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using OpenCvSharp;
 
@@ -187,8 +188,11 @@ public sealed class FaceMesh
     /// (each target pixel's source position by its triangle's barycentric coordinates) and applied with one
     /// Cv2.Remap: measured here about 4x faster than a WarpAffine per triangle, and the same result on every run.
     /// </summary>
-    public void Warp(Mat source, ReadOnlySpan<Vector2> from, Mat target, ReadOnlySpan<Vector2> to, Func<int, bool>? skip = null) =>
-        Map(from, to, target.Cols, target.Rows, skip)?.Apply(source, target);
+    public void Warp(Mat source, ReadOnlySpan<Vector2> from, Mat target, ReadOnlySpan<Vector2> to, Func<int, bool>? skip = null)
+    {
+        using var map = Map(from, to, target.Cols, target.Rows, skip);
+        map?.Apply(source, target);
+    }
 
     /// <summary>
     /// The dense map of <see cref="Warp"/> for a <paramref name="width"/> x <paramref name="height"/> target, to apply
@@ -197,10 +201,14 @@ public sealed class FaceMesh
     public WarpMap? Map(ReadOnlySpan<Vector2> from, ReadOnlySpan<Vector2> to, int width, int height, Func<int, bool>? skip = null)
     {
         int w = width, h = height;
-        var mapX = new float[w * h];
-        var mapY = new float[w * h];
-        var covered = new byte[w * h];
-        var any = false;
+        // Pooled: a 1080p face's maps are megabytes, fresh each frame they cost more in page faults than the raster.
+        var mapX = ArrayPool<float>.Shared.Rent(w * h);
+        var mapY = ArrayPool<float>.Shared.Rent(w * h);
+        var covered = ArrayPool<byte>.Shared.Rent(w * h);
+        Array.Clear(mapX, 0, w * h);
+        Array.Clear(mapY, 0, w * h);
+        Array.Clear(covered, 0, w * h);
+        int left = w, top = h, right = -1, bottom = -1; // the covered pixels' box
         for (var t = 0; t < TriangleCount; t++)
         {
             if (skip?.Invoke(t) == true) continue;
@@ -214,35 +222,85 @@ public sealed class FaceMesh
             var x1 = Math.Min(w - 1, (int)Math.Ceiling(Math.Max(da.X, Math.Max(db.X, dc.X))));
             var y1 = Math.Min(h - 1, (int)Math.Ceiling(Math.Max(da.Y, Math.Max(db.Y, dc.Y))));
             var inv = 1f / area;
+            // The weights' terms that do not change along a row are taken out of the pixel loop (the same float
+            // operations in the same order as Cross(p - da, dc - da) and Cross(db - da, p - da): the same map).
+            float bX = db.X - da.X, bY = db.Y - da.Y, cX = dc.X - da.X, cY = dc.Y - da.Y;
             for (var y = y0; y <= y1; y++)
-                for (var x = x0; x <= x1; x++)
+            {
+                // The row's span inside the triangle, solved from the three weights (linear in x) and widened by a
+                // pixel each side: the exact test below decides, the span only saves testing the rest of the box.
+                var (from0, to0) = Span(y, da, db, dc, inv, x0, x1);
+                var dy = y - da.Y;
+                var rowB = dy * cX;
+                var rowC = bX * dy;
+                for (var x = from0; x <= to0; x++)
                 {
-                    var p = new Vector2(x, y);
-                    var lb = Cross(p - da, dc - da) * inv; // weight of b
-                    var lc = Cross(db - da, p - da) * inv; // weight of c
+                    var dx = x - da.X;
+                    var lb = (dx * cY - rowB) * inv; // weight of b
+                    var lc = (rowC - bY * dx) * inv; // weight of c
                     var la = 1 - lb - lc;
                     const float edge = -1e-4f; // pixels on a shared edge belong to both triangles: no holes
                     if (la < edge || lb < edge || lc < edge) continue;
-                    var q = sa * la + sb * lb + sc * lc;
                     var i = y * w + x;
-                    mapX[i] = q.X;
-                    mapY[i] = q.Y;
+                    mapX[i] = sa.X * la + sb.X * lb + sc.X * lc;
+                    mapY[i] = sa.Y * la + sb.Y * lb + sc.Y * lc;
                     covered[i] = 255;
-                    any = true;
+                    left = Math.Min(left, x);
+                    right = Math.Max(right, x);
+                    top = Math.Min(top, y);
+                    bottom = Math.Max(bottom, y);
                 }
+            }
         }
-        return any ? new WarpMap(w, h, mapX, mapY, covered) : null;
+        var map = new WarpMap(w, h, mapX, mapY, covered, new Rect(left, top, right - left + 1, bottom - top + 1));
+        if (right >= 0) return map;
+        map.Dispose();
+        return null;
+    }
+
+    /// <summary>
+    /// The x range of row <paramref name="y"/> where all three barycentric weights of triangle (a, b, c) can be
+    /// non-negative, widened by one pixel each side and clamped to [<paramref name="x0"/>, <paramref name="x1"/>];
+    /// empty (from &gt; to) when the row misses the triangle.
+    /// </summary>
+    private static (int From, int To) Span(int y, Vector2 a, Vector2 b, Vector2 c, float inv, int x0, int x1)
+    {
+        double lo = x0, hi = x1;
+        // Weight of b: Cross(p - a, c - a) * inv; of c: Cross(b - a, p - a) * inv; of a: 1 - both. Each is k + s x.
+        double sb = (c.Y - a.Y) * (double)inv, kb = (-a.X * (double)(c.Y - a.Y) - (y - a.Y) * (double)(c.X - a.X)) * inv;
+        double sc = -(b.Y - a.Y) * (double)inv, kc = ((b.X - a.X) * (double)(y - a.Y) + a.X * (double)(b.Y - a.Y)) * inv;
+        double sa = -sb - sc, ka = 1 - kb - kc;
+        // With the exact test's tolerance (weights down to -1e-4 count as inside).
+        if (!Limit(ka + 1e-4, sa, ref lo, ref hi) || !Limit(kb + 1e-4, sb, ref lo, ref hi) || !Limit(kc + 1e-4, sc, ref lo, ref hi)) return (1, 0);
+        if (lo > hi + 2) return (1, 0);
+        return (Math.Max(x0, (int)Math.Floor(lo) - 1), Math.Min(x1, (int)Math.Ceiling(hi) + 1));
+
+        // k + slope x >= 0 narrows [lo, hi]; false when no x of the row qualifies.
+        static bool Limit(double k, double slope, ref double lo, ref double hi)
+        {
+            if (Math.Abs(slope) < 1e-12) return k >= -1e-3;
+            if (slope > 0) lo = Math.Max(lo, -k / slope);
+            else hi = Math.Min(hi, -k / slope);
+            return true;
+        }
     }
 
     private static float Cross(Vector2 a, Vector2 b) => a.X * b.Y - a.Y * b.X;
 }
 
-/// <summary>A rasterised <see cref="FaceMesh"/> warp: each target pixel's source position, and which pixels a triangle covers.</summary>
-public sealed class WarpMap(int width, int height, float[] mapX, float[] mapY, byte[] covered)
+/// <summary>
+/// A rasterised <see cref="FaceMesh"/> warp: each target pixel's source position, and which pixels a triangle covers
+/// (all inside <paramref name="box"/>: only that part of the target is remapped). Its arrays come from the shared
+/// pool; dispose it to give them back (a map left to the collector only costs the pool a reuse).
+/// </summary>
+public sealed class WarpMap(int width, int height, float[] mapX, float[] mapY, byte[] covered, Rect box) : IDisposable
 {
+    private bool _disposed;
+
     /// <summary>Remaps <paramref name="source"/> into the covered pixels of <paramref name="target"/> (any channel count, the same in both).</summary>
     public unsafe void Apply(Mat source, Mat target)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (target.Cols != width || target.Rows != height) throw new ArgumentException($"the map is {width}x{height}, the target {target.Cols}x{target.Rows}", nameof(target));
         fixed (float* px = mapX, py = mapY)
         fixed (byte* pc = covered)
@@ -250,9 +308,22 @@ public sealed class WarpMap(int width, int height, float[] mapX, float[] mapY, b
             using var mx = Mat.FromPixelData(height, width, MatType.CV_32FC1, (IntPtr)px);
             using var my = Mat.FromPixelData(height, width, MatType.CV_32FC1, (IntPtr)py);
             using var mask = Mat.FromPixelData(height, width, MatType.CV_8UC1, (IntPtr)pc);
+            using var boxX = new Mat(mx, box);
+            using var boxY = new Mat(my, box);
+            using var boxMask = new Mat(mask, box);
+            using var boxTarget = new Mat(target, box);
             using var warped = new Mat();
-            Cv2.Remap(source, warped, mx, my, InterpolationFlags.Linear, BorderTypes.Replicate);
-            warped.CopyTo(target, mask);
+            Cv2.Remap(source, warped, boxX, boxY, InterpolationFlags.Linear, BorderTypes.Replicate);
+            warped.CopyTo(boxTarget, boxMask);
         }
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        ArrayPool<float>.Shared.Return(mapX);
+        ArrayPool<float>.Shared.Return(mapY);
+        ArrayPool<byte>.Shared.Return(covered);
     }
 }

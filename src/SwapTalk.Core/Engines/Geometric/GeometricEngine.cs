@@ -88,12 +88,25 @@ public sealed class GeometricEngine : IDubEngine
             if (crossDriven && !MouthDriveStage.HasScore(job.Audio.Dim) && job.Audio.Dim is not (MouthDriveStage.LegacyDim or MouthDriveStage.LegacyVisemeDim))
                 throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness) or {MouthDriveStage.VisemeDim} (loudness and visemes)");
             using (clock.Measure(PipelineStages.Swap, faces.Count))
-                foreach (var (slot, output, track) in faces)
+            {
+                // The renderer is pure (each frame from its own pixels and points), so a batch's faces render on all
+                // cores: the same pixels in any order, and the encoder's lookahead leaves a core idle while a
+                // segment's first frames are swapped (docs/geometric.md, "Speed").
+                try
                 {
-                    var pose = crossDriven ? Mouth.MouthPoses.Of(job.Audio, window, job.Plan.FrameRate, output, renderer.Style)
-                        : Mouth.MouthPoses.Own(track.RawLandmarks ?? track.Landmarks!, track.Landmarks!, renderer.Style);
-                    renderer.Render(frames[slot], track.Landmarks!, pose);
+                    Parallel.For(0, faces.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, k =>
+                    {
+                        var (slot, output, track) = faces[k];
+                        var pose = crossDriven ? Mouth.MouthPoses.Of(job.Audio, window, job.Plan.FrameRate, output, renderer.Style)
+                            : Mouth.MouthPoses.Own(track.RawLandmarks ?? track.Landmarks!, track.Landmarks!, renderer.Style);
+                        renderer.Render(frames[slot], track.Landmarks!, pose);
+                    });
                 }
+                catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+                {
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+                }
+            }
         }
 
         // The renderer holds no native state today; dispose it should it ever own some.

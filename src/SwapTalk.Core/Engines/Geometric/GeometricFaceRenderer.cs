@@ -30,6 +30,9 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     private readonly ShapeTransfer _shape = new(source.Landmarks);
     private readonly Mouth.MouthInteriors _interiors = new(source.Mouths);
 
+    /// <summary>The feather and the skin statistics at full resolution on every face: the reference their scaled-down forms are tested against.</summary>
+    internal bool FullResolution { get; init; }
+
     /// <summary>
     /// Swaps the face of <paramref name="frame"/> (BGR). <paramref name="opening"/>: the wanted mouth opening (share of
     /// the eye distance) for cross-driven dubs; null keeps the target's own mouth motion (self-driven).
@@ -73,7 +76,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         using var face = background.Clone();
         // Where the portrait shows (its hair above the brows does not: the target's forehead or fringe stays there).
         using var keep = new Mat(roi.Height, roi.Width, MatType.CV_8UC1, Scalar.All(255));
-        var map = source.Mesh.Map(source.MeshPoints, to, roi.Width, roi.Height, t => IsInnerMouth(source.Mesh, t));
+        using var map = source.Mesh.Map(source.MeshPoints, to, roi.Width, roi.Height, t => IsInnerMouth(source.Mesh, t));
         if (map is not null)
         {
             using (var portrait = PinnedFrame.Wrap(source.Portrait, out var portraitPin))
@@ -90,7 +93,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         using var shown = new Mat();
         Cv2.Min(faceMask, keep, shown);
 
-        using (var skin = SkinMask(shown, shapedLocal, scale))
+        using (var skin = SkinMask(shown, shapedLocal, scale, FullResolution ? 1 : FeatherFactor(scale)))
             ColorMatch.Apply(face, background, skin);
         // The target's lighting under the portrait's detail (instead of a seamless clone: measured in docs/geometric.md).
         FrequencyShading.Apply(face, background, shown, scale);
@@ -107,9 +110,10 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
             Cv2.BitwiseNot(faceMask, outside);
             background.CopyTo(face, outside);
         }
-        using var alpha = Feather(faceMask, to, scale);
+        using var alpha = Feather(faceMask, to, scale, FullResolution);
         Cv2.Multiply(alpha, keep, alpha, 1.0 / 255);
-        Blend(face, background, alpha, frameRoi);
+        // Outside the alpha's box the frame stays as it is.
+        BlendWhere(face, background, alpha, frameRoi);
     }
 
     /// <summary>Feather along the jaw and cheeks (share of the eye distance): the outline lies on the face's own edge there.</summary>
@@ -128,23 +132,105 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// <see cref="ForeheadFeather"/> (pulled in twice as far) across the forehead: the smaller of two masks, a wide one
     /// whose only edge near the face is the forehead, and a narrow one of the whole outline.
     /// </summary>
-    private static Mat Feather(Mat faceMask, Vector2[] to, float scale)
+    internal static Mat Feather(Mat faceMask, Vector2[] to, float scale, bool fullResolution = false)
     {
-        var narrow = Soft(faceMask, JawFeather * scale);
-        using var top = new Mat(faceMask.Size(), MatType.CV_8UC1, Scalar.All(0));
         // The outline with its jaw pushed far down and out: its only edge near the face is the forehead.
         var centre = FaceGeometry.Mean(to, 0, MeshPoints.Landmarks);
         var down = FaceGeometry.Down(to.AsSpan(0, MeshPoints.Landmarks));
         var outline = MeshPoints.Outline.Select(i => i < 17 ? to[i] + (to[i] - centre) * 2 + down * (3 * scale) : to[i]).Select(ToPoint);
-        Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
         var sigma = Math.Max(1.0, ForeheadFeather * scale);
         var inset = Math.Max(1, (int)Math.Round(2 * sigma));
+        var factor = fullResolution ? 1 : FeatherFactor(scale);
+        if (factor > 1)
+        {
+            var faceHull = Cv2.ConvexHull(MeshPoints.Outline.Select(i => ToPoint(to[i])));
+            var narrowWidth = JawFeather * scale;
+            using var narrowSmall = ScaledSoft(faceMask.Size(), faceHull, Math.Max(1, (int)Math.Round(narrowWidth)), Math.Max(1.0, narrowWidth), factor, clearFrame: true);
+            using var wideSmall = ScaledSoft(faceMask.Size(), Cv2.ConvexHull(outline), inset, sigma, factor, clearFrame: false);
+            var alpha = new Mat();
+            Cv2.Min(narrowSmall, wideSmall, alpha);
+            return alpha;
+        }
+
+        var narrow = Soft(faceMask, JawFeather * scale);
+        using var top = new Mat(faceMask.Size(), MatType.CV_8UC1, Scalar.All(0));
+        Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
         using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
             Cv2.Erode(top, top, kernel);
         using var wide = new Mat();
         Cv2.GaussianBlur(top, wide, new Size(0, 0), sigma);
         Cv2.Min(narrow, wide, narrow);
         return narrow;
+    }
+
+    /// <summary>
+    /// The eye distance (pixels) the feather's blurs run at on large faces: the jaw's sigma is then 2.4 px, the
+    /// forehead's 3.8 px, smooth enough that the region scaled down by a whole factor and back loses nothing that shows
+    /// (tested against the full-resolution feather on 1080p faces: GeometricSpeedTests). At GRID size (eye distance
+    /// about 35 px) the factor is 1 and the feather runs at full resolution as before.
+    /// </summary>
+    public const float FeatherEyeDistance = 48f;
+
+    /// <summary>The whole factor the feather's region is scaled down by for a face of <paramref name="scale"/> (1: none).</summary>
+    internal static int FeatherFactor(float scale) => Math.Max(1, (int)Math.Floor(scale / FeatherEyeDistance));
+
+    /// <summary>
+    /// <see cref="Soft"/> of the convex polygon <paramref name="hull"/> on the region scaled down by <paramref name="factor"/>,
+    /// returned at <paramref name="size"/>: the erosion is exact geometry (each edge moved in by
+    /// <paramref name="inset"/>: a convex polygon eroded by a disk), filled at full resolution, averaged down by whole
+    /// blocks, blurred there (the blocks' own spread taken off the sigma) and scaled back up. The erosion of a
+    /// 1080p forehead by an elliptical kernel (about 60 px across) was most of the swap stage's time.
+    /// </summary>
+    private static Mat ScaledSoft(Size size, Point[] hull, int inset, double sigma, int factor, bool clearFrame)
+    {
+        int smallWidth = (size.Width + factor - 1) / factor, smallHeight = (size.Height + factor - 1) / factor;
+        using var mask = new Mat(smallHeight * factor, smallWidth * factor, MatType.CV_8UC1, Scalar.All(0));
+        const int shift = 8;
+        var inner = Inset(hull, inset);
+        if (inner.Length >= 3)
+            Cv2.FillConvexPoly(mask, inner.Select(p => new Point((int)Math.Round(p.X * (1 << shift)), (int)Math.Round(p.Y * (1 << shift)))), Scalar.All(255), LineTypes.Link8, shift);
+        if (clearFrame) Cv2.Rectangle(mask, new Rect(0, 0, size.Width, size.Height), Scalar.All(0), 2);
+        using var small = new Mat();
+        Cv2.Resize(mask, small, new Size(smallWidth, smallHeight), 0, 0, InterpolationFlags.Area);
+        // Averaging k x k blocks spreads by a variance of (k^2 - 1) / 12 px^2: taken off the blur's.
+        var smallSigma = Math.Sqrt(Math.Max(sigma * sigma - (factor * factor - 1) / 12.0, 0.25)) / factor;
+        Cv2.GaussianBlur(small, small, new Size(0, 0), smallSigma);
+        using var up = new Mat();
+        Cv2.Resize(small, up, mask.Size(), 0, 0, InterpolationFlags.Linear);
+        using var region = new Mat(up, new Rect(0, 0, size.Width, size.Height));
+        return region.Clone();
+    }
+
+    /// <summary>
+    /// The convex polygon <paramref name="hull"/> with every edge moved inwards by <paramref name="distance"/> (its
+    /// erosion by a disk of that radius): the polygon clipped by each edge's shifted half-plane in turn. Empty when
+    /// nothing is left.
+    /// </summary>
+    internal static Vector2[] Inset(IReadOnlyList<Point> hull, float distance)
+    {
+        var n = hull.Count;
+        var area = 0f;
+        for (var i = 0; i < n; i++) area += hull[i].X * (float)hull[(i + 1) % n].Y - hull[(i + 1) % n].X * (float)hull[i].Y;
+        var inward = area > 0 ? 1f : -1f;
+        var polygon = new List<Vector2>(hull.Select(p => new Vector2(p.X, p.Y)));
+        for (var i = 0; i < n && polygon.Count > 0; i++)
+        {
+            var a = new Vector2(hull[i].X, hull[i].Y);
+            var edge = new Vector2(hull[(i + 1) % n].X, hull[(i + 1) % n].Y) - a;
+            if (edge.LengthSquared() < 1e-6f) continue;
+            var normal = Vector2.Normalize(new Vector2(-edge.Y, edge.X)) * inward;
+            float Side(Vector2 p) => Vector2.Dot(p - a, normal) - distance; // >= 0: kept
+            var clipped = new List<Vector2>(polygon.Count + 1);
+            for (var j = 0; j < polygon.Count; j++)
+            {
+                Vector2 p = polygon[j], q = polygon[(j + 1) % polygon.Count];
+                float sp = Side(p), sq = Side(q);
+                if (sp >= 0) clipped.Add(p);
+                if ((sp >= 0) != (sq >= 0)) clipped.Add(p + (q - p) * (sp / (sp - sq)));
+            }
+            polygon = clipped;
+        }
+        return [.. polygon];
     }
 
     /// <summary>The mask pulled in by <paramref name="width"/> and blurred by it: about zero at the mask's edge.</summary>
@@ -181,17 +267,30 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         return [new(0, 0), new(w / 2, 0), new(w, 0), new(w, h / 2), new(w, h), new(w / 2, h), new(0, h), new(0, h / 2)];
     }
 
-    /// <summary>The skin for colour statistics: the face outline without the mouth and eyes (their colours are not skin).</summary>
-    private static Mat SkinMask(Mat faceMask, ReadOnlySpan<Vector2> l, float scale)
+    /// <summary>
+    /// The skin for colour statistics: the face outline without the mouth and eyes (their colours are not skin). On a
+    /// grid <paramref name="step"/> times coarser for large faces (<see cref="ColorMatch.Apply"/> samples the images
+    /// on it): a statistic needs no full-resolution mask, and the erosion there was a tenth of a 1080p swap.
+    /// </summary>
+    private static Mat SkinMask(Mat faceMask, ReadOnlySpan<Vector2> l, float scale, int step = 1)
     {
         var skin = new Mat();
-        var inset = Math.Max(1, (int)Math.Round(0.08 * scale));
+        var grid = faceMask;
+        var sample = new Vector2(1, 1);
+        if (step > 1)
+        {
+            grid = new Mat();
+            Cv2.Resize(faceMask, grid, new Size((faceMask.Cols + step - 1) / step, (faceMask.Rows + step - 1) / step), 0, 0, InterpolationFlags.Nearest);
+            sample = new Vector2((float)grid.Cols / faceMask.Cols, (float)grid.Rows / faceMask.Rows);
+        }
+        var inset = Math.Max(1, (int)Math.Round(0.08 * scale * sample.X));
         using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
-            Cv2.Erode(faceMask, skin, kernel);
+            Cv2.Erode(grid, skin, kernel);
+        if (!ReferenceEquals(grid, faceMask)) grid.Dispose();
         foreach (var (first, count) in new[] { (48, 12), (36, 6), (42, 6) })
         {
             var poly = new Point[count];
-            for (var i = 0; i < count; i++) poly[i] = ToPoint(l[first + i]);
+            for (var i = 0; i < count; i++) poly[i] = ToPoint(l[first + i] * sample);
             Cv2.FillConvexPoly(skin, Cv2.ConvexHull(poly), Scalar.All(0));
         }
         return skin;
@@ -268,6 +367,9 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// <summary>result = top * alpha + bottom * (1 - alpha), alpha 8-bit; result may be either input.</summary>
     private static void Blend(Mat top, Mat bottom, Mat alpha, Mat result)
     {
+        // In float, rounded once at the end. OpenCV's BlendLinear (one pass, no float copies) was measured about 3 ms
+        // faster on a 1080p face but rounds one level differently; a level anywhere changes the encoded video and the
+        // mouth read back from it (self-driven amplitude 0.94 -> 0.88 on bbaf2n), so GRID-size output stays bit for bit.
         using var a = new Mat();
         alpha.ConvertTo(a, MatType.CV_32FC1, 1.0 / 255);
         using var a3 = new Mat();
