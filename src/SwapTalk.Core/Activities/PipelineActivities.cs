@@ -30,12 +30,13 @@ public static class PipelineActivities
     /// face by PrepareSource, which has the models; a host validating up front uses a <see cref="MediaInputInspector"/>
     /// with the models folder's face detector (see <see cref="UpFrontInspector"/>).
     /// </summary>
-    public static IJobInputInspector Inspector(PipelineServices services) => new MediaInputInspector(services.Media);
+    public static IJobInputInspector Inspector(PipelineServices services) =>
+        new MediaInputInspector(services.Media, probeVideo: services.ProbeVideoAsync);
 
     /// <summary>An inspector that also counts the portrait's faces, with the face detector of <paramref name="modelsDirectory"/>.</summary>
     /// <exception cref="BadInputException">The models folder lacks a usable face detector (or another model).</exception>
     public static IJobInputInspector UpFrontInspector(PipelineServices services, string modelsDirectory) =>
-        new MediaInputInspector(services.Media, services.Models(services.ModelsFor(modelsDirectory)).Portraits);
+        new MediaInputInspector(services.Media, services.Models(services.ModelsFor(modelsDirectory)).Portraits, probeVideo: services.ProbeVideoAsync);
 
     /// <summary>The model inventory for job ids and reports: the manifest's models with their sha256.</summary>
     /// <remarks>Describes the folder the activities load from (<see cref="PipelineServices.ModelsFor"/>), so job ids and reports name the models that ran.</remarks>

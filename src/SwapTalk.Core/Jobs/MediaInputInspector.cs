@@ -15,15 +15,22 @@ public sealed class MediaInputInspector : IJobInputInspector
     private readonly MediaEngine _media;
     private readonly YuNetDetector? _faces;
     private readonly float _minScore;
+    private readonly Func<string, CancellationToken, Task<MediaInfo>>? _probeVideo;
 
     /// <param name="media">The media engine (ffprobe/ffmpeg).</param>
     /// <param name="faces">The portrait face detector; without it portraits cannot be inspected (hosts that check the portrait later, in PrepareSource).</param>
     /// <param name="minFaceScore">Detections scoring at least this count as faces.</param>
-    public MediaInputInspector(MediaEngine media, YuNetDetector? faces = null, float minFaceScore = 0.6f)
+    /// <param name="probeVideo">
+    /// The full video probe to use instead of the media engine's own: a host's cached probe, so the segments' probe of
+    /// the same staged video is not a second ffprobe run (0.26 s of a 3 s GRID job, measured).
+    /// </param>
+    public MediaInputInspector(MediaEngine media, YuNetDetector? faces = null, float minFaceScore = 0.6f,
+        Func<string, CancellationToken, Task<MediaInfo>>? probeVideo = null)
     {
         _media = media ?? throw new ArgumentNullException(nameof(media));
         _faces = faces;
         _minScore = minFaceScore;
+        _probeVideo = probeVideo;
     }
 
     public async Task<PortraitFacts> InspectPortraitAsync(string path, FaceSelection selection, CancellationToken cancellationToken)
@@ -75,7 +82,8 @@ public sealed class MediaInputInspector : IJobInputInspector
     {
         try
         {
-            return full ? await _media.ProbeAsync(path, cancellationToken) : await new MediaProbe(_media.Tools).ProbeStreamsAsync(path, cancellationToken);
+            if (!full) return await new MediaProbe(_media.Tools).ProbeStreamsAsync(path, cancellationToken);
+            return _probeVideo is null ? await _media.ProbeAsync(path, cancellationToken) : await _probeVideo(path, cancellationToken);
         }
         catch (MediaException e) when (e.IsBadInput)
         {

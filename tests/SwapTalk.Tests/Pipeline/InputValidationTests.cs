@@ -32,6 +32,28 @@ public sealed class InputValidationTests
     }
 
     [Fact]
+    public async Task The_plans_probe_of_a_video_is_the_one_its_segments_reuse()
+    {
+        // A copy of its own, so no earlier test's probe is in the cache.
+        var video = Path.Combine(Dir, $"probe-once-{Guid.NewGuid():N}.mkv");
+        File.Copy(await ShortClipAsync(), video);
+        var facts = await PipelineActivities.Inspector(SharedServices).ProbeVideoAsync(video, Ct);
+        facts.Should().NotBeNull();
+
+        // The same size and modification time, but bytes ffprobe cannot read: only the plan's cached probe can answer.
+        var modified = File.GetLastWriteTimeUtc(video);
+        await File.WriteAllBytesAsync(video, new byte[new FileInfo(video).Length], Ct);
+        File.SetLastWriteTimeUtc(video, modified);
+        var segmentProbe = await SharedServices.ProbeVideoAsync(video, Ct);
+        segmentProbe.Video!.FrameCount.Should().Be(facts!.FrameCount, "the segments read the probe the plan made instead of running ffprobe again");
+
+        // A rewritten file is probed again (the cache is keyed by size and modification time).
+        await File.WriteAllTextAsync(video, "no longer a video\n", Ct);
+        var act = () => PipelineActivities.Inspector(SharedServices).ProbeVideoAsync(video, Ct);
+        (await act.Should().ThrowAsync<BadInputException>()).Which.Errors.Should().ContainSingle().Which.Input.Should().Be("video");
+    }
+
+    [Fact]
     public async Task A_valid_request_passes_and_reports_what_it_probed()
     {
         var inspector = PipelineActivities.UpFrontInspector(SharedServices, await ModelsAsync());
