@@ -28,12 +28,20 @@ models="$root/out/models"
 for m in yunet_n_dynamic.onnx peppa_slim_160_68pt.onnx; do
   cmp -s "$data/models/$m" "$models/$m" || cp -f "$data/models/$m" "$models/$m"
 done
+# The geometric engine's own models: the portrait's hair mask (masks/) and the speech's visemes (visemes/); without
+# them it still dubs, with the portrait's fringe kept and the mouth from loudness alone (the report says which).
+mkdir -p "$models/masks" "$models/visemes"
+for m in models/masks/skin_clothes_hair_pan_mnv3s.onnx audio/visemes/headaudio_model_en_mixed.bin; do
+  dest="$models/$(basename "$(dirname "$m")")/$(basename "$m")"
+  cmp -s "$data/$m" "$dest" || cp -f "$data/$m" "$dest"
+done
 
-# The identity model is for the evaluation only (never in the output path); it stays in the shared data.
+# The identity model is for the evaluation only (never in the output path); it stays in the shared data. --force:
+# the outputs are this script's own, replaced on every run (so a second run after any change works too).
 out="$root/out/grid_bbaf2n_dubbed.mp4"
 SWAPTALK_IDENTITY_MODEL="$data/models/eval/mobilefacenet.onnx" \
 "$swaptalk" dub --engine geometric --eval --face "$data/faces/astronaut.png" --video "$data/video/grid_bbaf2n.mpg" --audio "$data/audio/jfk.wav" \
-  --models "$models" --out "$out" --work "$root/out/work" \
+  --models "$models" --out "$out" --work "$root/out/work" --force \
   --credit "GRID CORPUS CLIP, CC BY 4.0 (COOKE, BARKER, CUNNINGHAM, SHAO, 2006)"
 
 echo "dub-sample: video:      $out"
