@@ -353,7 +353,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     }
 
     /// <summary><see cref="Blend"/> on the box where <paramref name="alpha"/> is not zero (a mouth or the eyes: a small part of the face).</summary>
-    private static void BlendWhere(Mat top, Mat bottom, Mat alpha, Mat result)
+    internal static void BlendWhere(Mat top, Mat bottom, Mat alpha, Mat result)
     {
         var box = Cv2.BoundingRect(alpha);
         if (box.Width == 0 || box.Height == 0) return;

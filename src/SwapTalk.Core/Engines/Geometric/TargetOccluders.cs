@@ -84,23 +84,7 @@ public static class TargetOccluders
     public static void Apply(Mat face, Mat target, Mat faceMask, ReadOnlySpan<Vector2> landmarks, float scale)
     {
         using var weight = Mask(target, faceMask, landmarks, scale);
-        var box = Cv2.BoundingRect(weight);
-        if (box.Width == 0 || box.Height == 0) return;
-        using var w = new Mat(weight, box);
-        using var top = new Mat(target, box);
-        using var bottom = new Mat(face, box);
-        using var a = new Mat();
-        w.ConvertTo(a, MatType.CV_32FC1, 1.0 / 255);
-        using var a3 = new Mat();
-        Cv2.Merge([a, a, a], a3);
-        using var t = new Mat();
-        using var b = new Mat();
-        top.ConvertTo(t, MatType.CV_32FC3);
-        bottom.ConvertTo(b, MatType.CV_32FC3);
-        Cv2.Subtract(t, b, t);
-        Cv2.Multiply(t, a3, t);
-        Cv2.Add(b, t, b);
-        b.ConvertTo(bottom, MatType.CV_8UC3);
+        GeometricFaceRenderer.BlendWhere(target, face, weight, face);
     }
 
     /// <summary>
