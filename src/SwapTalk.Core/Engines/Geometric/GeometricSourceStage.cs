@@ -124,12 +124,10 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
         using var scope = clock.Measure(PipelineStages.Reference);
         var range = new FrameRange(0, Math.Min(stream.FrameCount, BankFrames));
         var track = await models.Tracker(selection).TrackAsync(media, video, range, cancellationToken);
-        var seen = track.Items.Where(f => f.HasFace && f.Source == Vision.Tracking.TrackPointSource.Detected)
-            .Select(f => (f.Index, Opening: FaceGeometry.RelativeMouthOpening(f.Landmarks!), f.Landmarks))
-            .ToList();
-        if (seen.Count == 0) return ([], [], []);
-        var openings = track.Items.Where(f => f.HasFace && f.Source == Vision.Tracking.TrackPointSource.Detected)
-            .Select(f => FaceGeometry.RelativeMouthOpening(f.RawLandmarks ?? f.Landmarks!)).ToList();
+        var found = track.Items.Where(f => f.HasFace && f.Source == Vision.Tracking.TrackPointSource.Detected).ToList();
+        if (found.Count == 0) return ([], [], []);
+        var seen = found.Select(f => (f.Index, Opening: FaceGeometry.RelativeMouthOpening(f.Landmarks!), f.Landmarks)).ToList();
+        var openings = found.Select(f => FaceGeometry.RelativeMouthOpening(f.RawLandmarks ?? f.Landmarks!)).ToList();
         var calibrate = new Dictionary<long, Vision.Tracking.FaceTrackFrame>();
         var detected = track.Items.Where(f => f.HasFace && f.Detection is not null).ToList();
         for (var k = 0; k < CalibrationFrames && detected.Count > 0; k++)

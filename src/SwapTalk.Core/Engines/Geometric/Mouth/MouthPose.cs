@@ -26,7 +26,7 @@ public readonly record struct VisemeShape(float Open, float Spread, float Teeth 
 public sealed record MouthStyle(IReadOnlyList<VisemeShape> Shapes, float Scale, string Source)
 {
     /// <summary>
-    /// Cross-driven, where PrepareSource measured the target: its range of openings (the drive's rank maps onto it)
+    /// Cross-driven, where PrepareSource measured the target: its range of openings (the drive's standardised score is put on it)
     /// and the swapped mouth's read-back (inverted, so the landmarker reads the wanted opening); null: the loudness
     /// opening times <see cref="Scale"/>.
     /// </summary>
