@@ -20,7 +20,7 @@ public static class MeshPoints
 
     /// <summary>
     /// How far above the brows' middles and centre the forehead points sit (share of the eye-to-mouth distance): high
-    /// enough that the forehead's feather (<see cref="GeometricFaceRenderer.ForeheadFeather"/>, which reaches zero at
+    /// enough that the forehead's seam (<see cref="GeometricFaceRenderer.ForeheadSeam"/>, which reaches about zero at
     /// the outline) fades out above the brows, not across them. The portrait's hair up there is left out by its keep
     /// mask (<see cref="FaceSegmentation"/>); was 0.16 with a feather half-on at the outline, which left a line.
     /// </summary>

@@ -17,7 +17,8 @@ namespace SwapTalk.Core.Engines.Geometric;
 /// <item>the inner mouth from the target video (cross-driven: the mouth bank's interior for the opening and the sound, <see cref="Mouth.MouthInteriors"/>; self-driven: the
 /// frame's own mouth; the portrait's teeth were painted over once, <see cref="PortraitMouth"/>) and, when the target
 /// blinks, the target's eyes;</item>
-/// <item>blended into the frame inside the outline, the rim feathered (wider across the forehead).</item>
+/// <item>blended into the frame band by band (<see cref="MultiBandBlend"/>): the portrait's fine detail up to a narrow
+/// seam inside the outline (pulled in further across the forehead), broad differences faded over a wide band.</item>
 /// </list>
 /// Works on a region around the face only. Pure: the result depends on the frame, its landmarks and the source
 /// only, so segment cuts cannot change a pixel.
@@ -110,62 +111,58 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
             Cv2.BitwiseNot(faceMask, outside);
             background.CopyTo(face, outside);
         }
-        using var alpha = Feather(faceMask, to, scale, FullResolution);
-        Cv2.Multiply(alpha, keep, alpha, 1.0 / 255);
-        // Outside the alpha's box the frame stays as it is.
-        BlendWhere(face, background, alpha, frameRoi);
+        // Where the portrait's hair is left out the face is the frame already, so no band of that hair leaks in; then
+        // the face joins the frame band by band (fine detail over a narrow transition, broad shading over a wide one).
+        Blend(face, background, keep, face);
+        using var seam = Seam(to, roi.Size, scale, FullResolution);
+        Cv2.Multiply(seam, keep, seam, 1.0 / 255);
+        MultiBandBlend.Apply(face, background, seam, MultiBandBlend.Levels(scale, WidestBand), frameRoi);
     }
 
-    /// <summary>Feather along the jaw and cheeks (share of the eye distance): the outline lies on the face's own edge there.</summary>
-    public const float JawFeather = 0.05f;
+    /// <summary>
+    /// The seam along the jaw and cheeks (share of the eye distance): pulled in by this and blurred by it. The outline
+    /// lies on the face's own edge there.
+    /// </summary>
+    public const float JawSeam = 0.05f;
 
     /// <summary>
-    /// Feather across the forehead (share of the eye distance): there the outline crosses open skin, and the frequency
-    /// split matches the target only in low frequencies, so the portrait must fade out before the outline. The band is
-    /// pulled in by twice this and blurred by it, so the face's alpha is about 2% at the outline (it was centred on the
-    /// outline, half-on there: a faint line across the forehead).
+    /// The seam across the forehead (share of the eye distance): pulled in by twice this and blurred by it. There the
+    /// outline crosses open skin and the portrait's hairline shadow lies just inside it. Measured on the tuning pairs
+    /// (docs/geometric.md, "Fourth pass"): 0.04 (pulled in by 0.08) kept the most identity (0.518) but left a dark line
+    /// above the brows on GRID lbax4n (the forehead profile's dip 17 grey levels, the single wide feather's 7); 0.06
+    /// keeps 0.500 with the wide feather's dip (7); 0.08 falls to 0.475.
     /// </summary>
-    public const float ForeheadFeather = 0.08f;
+    public const float ForeheadSeam = 0.06f;
 
     /// <summary>
-    /// The face's alpha: the outline pulled in and blurred, by <see cref="JawFeather"/> along the jaw and by
-    /// <see cref="ForeheadFeather"/> (pulled in twice as far) across the forehead: the smaller of two masks, a wide one
-    /// whose only edge near the face is the forehead, and a narrow one of the whole outline.
+    /// The coarsest band's transition as a share of the eye distance (<see cref="MultiBandBlend.Levels"/>): 3 levels at
+    /// GRID size. One more level (0.5) measured the same identity (0.517 against 0.518): the frequency split has
+    /// already matched the broad shading, so the coarsest bands carry little.
     /// </summary>
-    internal static Mat Feather(Mat faceMask, Vector2[] to, float scale, bool fullResolution = false)
+    public const float WidestBand = 0.25f;
+
+    /// <summary>
+    /// The multi-band blend's seam: the smaller of a narrow mask of the whole outline (<see cref="JawSeam"/>) and a
+    /// mask whose only edge near the face is the forehead (<see cref="ForeheadSeam"/>), both exact polygon insets
+    /// blurred; on large faces computed on the region scaled down by <see cref="FeatherFactor"/>.
+    /// </summary>
+    internal static Mat Seam(Vector2[] to, Size size, float scale, bool fullResolution = false)
     {
         // The outline with its jaw pushed far down and out: its only edge near the face is the forehead.
         var centre = FaceGeometry.Mean(to, 0, MeshPoints.Landmarks);
         var down = FaceGeometry.Down(to.AsSpan(0, MeshPoints.Landmarks));
-        var outline = MeshPoints.Outline.Select(i => i < 17 ? to[i] + (to[i] - centre) * 2 + down * (3 * scale) : to[i]).Select(ToPoint);
-        var sigma = Math.Max(1.0, ForeheadFeather * scale);
-        var inset = Math.Max(1, (int)Math.Round(2 * sigma));
+        var forehead = Cv2.ConvexHull(MeshPoints.Outline.Select(i => i < 17 ? to[i] + (to[i] - centre) * 2 + down * (3 * scale) : to[i]).Select(ToPoint));
+        var faceHull = Cv2.ConvexHull(MeshPoints.Outline.Select(i => ToPoint(to[i])));
         var factor = fullResolution ? 1 : FeatherFactor(scale);
-        if (factor > 1)
-        {
-            var faceHull = Cv2.ConvexHull(MeshPoints.Outline.Select(i => ToPoint(to[i])));
-            var narrowWidth = JawFeather * scale;
-            using var narrowSmall = ScaledSoft(faceMask.Size(), faceHull, Math.Max(1, (int)Math.Round(narrowWidth)), Math.Max(1.0, narrowWidth), factor, clearFrame: true);
-            using var wideSmall = ScaledSoft(faceMask.Size(), Cv2.ConvexHull(outline), inset, sigma, factor, clearFrame: false);
-            var alpha = new Mat();
-            Cv2.Min(narrowSmall, wideSmall, alpha);
-            return alpha;
-        }
-
-        var narrow = Soft(faceMask, JawFeather * scale);
-        using var top = new Mat(faceMask.Size(), MatType.CV_8UC1, Scalar.All(0));
-        Cv2.FillConvexPoly(top, Cv2.ConvexHull(outline), Scalar.All(255), LineTypes.Link8);
-        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
-            Cv2.Erode(top, top, kernel);
-        using var wide = new Mat();
-        Cv2.GaussianBlur(top, wide, new Size(0, 0), sigma);
-        Cv2.Min(narrow, wide, narrow);
-        return narrow;
+        using var jaw = ScaledSoft(size, faceHull, Math.Max(1, (int)Math.Round(JawSeam * scale)), Math.Max(0.7, JawSeam * scale), factor, clearFrame: true);
+        var seam = ScaledSoft(size, forehead, Math.Max(1, (int)Math.Round(2 * ForeheadSeam * scale)), Math.Max(0.7, ForeheadSeam * scale), factor, clearFrame: false);
+        Cv2.Min(seam, jaw, seam);
+        return seam;
     }
 
     /// <summary>
-    /// The eye distance (pixels) the feather's blurs run at on large faces: the jaw's sigma is then 2.4 px, the
-    /// forehead's 3.8 px, smooth enough that the region scaled down by a whole factor and back loses nothing that shows
+    /// The eye distance (pixels) the seam's blurs run at on large faces: the jaw's sigma is then 2.4 px, the
+    /// forehead's 2.9 px, smooth enough that the region scaled down by a whole factor and back loses nothing that shows
     /// (tested against the full-resolution feather on 1080p faces: GeometricSpeedTests). At GRID size (eye distance
     /// about 35 px) the factor is 1 and the feather runs at full resolution as before.
     /// </summary>
@@ -175,7 +172,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     internal static int FeatherFactor(float scale) => Math.Max(1, (int)Math.Floor(scale / FeatherEyeDistance));
 
     /// <summary>
-    /// <see cref="Soft"/> of the convex polygon <paramref name="hull"/> on the region scaled down by <paramref name="factor"/>,
+    /// The convex polygon <paramref name="hull"/> pulled in by <paramref name="inset"/> and blurred by <paramref name="sigma"/>, on the region scaled down by <paramref name="factor"/>,
     /// returned at <paramref name="size"/>: the erosion is exact geometry (each edge moved in by
     /// <paramref name="inset"/>: a convex polygon eroded by a disk), filled at full resolution, averaged down by whole
     /// blocks, blurred there (the blocks' own spread taken off the sigma) and scaled back up. The erosion of a
@@ -231,18 +228,6 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
             polygon = clipped;
         }
         return [.. polygon];
-    }
-
-    /// <summary>The mask pulled in by <paramref name="width"/> and blurred by it: about zero at the mask's edge.</summary>
-    private static Mat Soft(Mat mask, float width)
-    {
-        var inset = Math.Max(1, (int)Math.Round(width));
-        var soft = new Mat();
-        using (var kernel = Cv2.GetStructuringElement(MorphShapes.Ellipse, new Size(2 * inset + 1, 2 * inset + 1)))
-            Cv2.Erode(mask, soft, kernel);
-        Cv2.Rectangle(soft, new Rect(0, 0, mask.Cols, mask.Rows), Scalar.All(0), 2);
-        Cv2.GaussianBlur(soft, soft, new Size(0, 0), Math.Max(1.0, width));
-        return soft;
     }
 
     /// <summary>The target's own face moved with the new landmarks (the frame region's edges stay put).</summary>
