@@ -72,7 +72,9 @@ public sealed class GeometricSpeedTests
                 // values, max 5, 0.16-0.27% of them over 2 levels).
                 max.Should().BeLessThanOrEqualTo(10, $"no value moves far (mean {mean:0.000}, {over2} of {changed} over 2)");
                 mean.Should().BeLessThan(1.0, "on average the swapped pixels are the same within a level");
-                ((double)over2 / changed).Should().BeLessThan(0.01, "nearly every value is within 2 levels");
+                // The multi-band blend's coarse levels on the scaled-down region (issue 18's fourth pass) move more
+                // values by a few levels than the feather did: measured 1.7% over 2 levels on frame 0 (the feather 0.16-0.27%).
+                ((double)over2 / changed).Should().BeLessThan(0.025, $"nearly every value is within 2 levels (mean {mean:0.000}, max {max})");
             }
     }
 

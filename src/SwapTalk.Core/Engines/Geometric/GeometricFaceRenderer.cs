@@ -116,7 +116,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         Blend(face, background, keep, face);
         using var seam = Seam(to, roi.Size, scale, FullResolution);
         Cv2.Multiply(seam, keep, seam, 1.0 / 255);
-        MultiBandBlend.Apply(face, background, seam, MultiBandBlend.Levels(scale, WidestBand), frameRoi);
+        MultiBandBlend.Apply(face, background, seam, MultiBandBlend.Levels(scale, WidestBand), FullResolution ? 1 : FeatherFactor(scale), frameRoi);
     }
 
     /// <summary>

@@ -29,19 +29,83 @@ public static class MultiBandBlend
     /// <paramref name="bottom"/> through <paramref name="mask"/> (8-bit, 255: top) band by band over
     /// <paramref name="levels"/> levels.
     /// </summary>
-    public static void Apply(Mat top, Mat bottom, Mat mask, int levels, Mat result)
+    public static void Apply(Mat top, Mat bottom, Mat mask, int levels, Mat result) => Apply(top, bottom, mask, levels, 1, result);
+
+    /// <summary>
+    /// <see cref="Apply(Mat, Mat, Mat, int, Mat)"/> with the pyramid's coarse levels built on the region scaled down by
+    /// the whole <paramref name="factor"/> (large faces): the bands finer than the factor join through the mask itself,
+    /// which is smooth at that scale (its blur is several pixels wide there), so only the finest difference is worked
+    /// on at full size. Factor 1 is the plain pyramid, bit for bit.
+    /// </summary>
+    public static void Apply(Mat top, Mat bottom, Mat mask, int levels, int factor, Mat result)
+    {
+        var coarse = factor > 1 ? (int)Math.Round(Math.Log2(factor)) : 0;
+        if (coarse < 1 || levels <= coarse)
+        {
+            Pyramid(top, bottom, mask, levels, result);
+            return;
+        }
+        using var difference = new Mat();
+        using (var t = new Mat())
+        {
+            top.ConvertTo(t, MatType.CV_32FC3);
+            bottom.ConvertTo(difference, MatType.CV_32FC3);
+            Cv2.Subtract(t, difference, difference);
+        }
+        var small = new Size((top.Cols + factor - 1) / factor, (top.Rows + factor - 1) / factor);
+        using var smallDifference = new Mat();
+        Cv2.Resize(difference, smallDifference, small, 0, 0, InterpolationFlags.Area);
+        using var smallMask = new Mat();
+        Cv2.Resize(mask, smallMask, small, 0, 0, InterpolationFlags.Area);
+        // The finest bands: the difference less its scaled-down form, through the full-size mask.
+        using (var low = new Mat())
+        {
+            Cv2.Resize(smallDifference, low, top.Size(), 0, 0, InterpolationFlags.Linear);
+            Cv2.Subtract(difference, low, difference);
+        }
+        using (var weight = new Mat())
+        {
+            mask.ConvertTo(weight, MatType.CV_32FC1, 1.0 / 255);
+            using var fine = Weighted(difference, weight);
+            fine.CopyTo(difference);
+        }
+        // The coarser bands on the small region, collapsed there and scaled up.
+        using var smallBlend = Collapse(smallDifference, smallMask, levels - coarse);
+        using (var up = new Mat())
+        {
+            Cv2.Resize(smallBlend, up, top.Size(), 0, 0, InterpolationFlags.Linear);
+            Cv2.Add(difference, up, difference);
+        }
+        using var b = new Mat();
+        bottom.ConvertTo(b, MatType.CV_32FC3);
+        Cv2.Add(b, difference, b);
+        b.ConvertTo(result, MatType.CV_8UC3);
+    }
+
+    private static void Pyramid(Mat top, Mat bottom, Mat mask, int levels, Mat result)
+    {
+        using var difference = new Mat();
+        using (var t = new Mat())
+        {
+            top.ConvertTo(t, MatType.CV_32FC3);
+            bottom.ConvertTo(difference, MatType.CV_32FC3);
+            Cv2.Subtract(t, difference, difference);
+        }
+        using var accumulated = Collapse(difference, mask, levels);
+        using var b = new Mat();
+        bottom.ConvertTo(b, MatType.CV_32FC3);
+        Cv2.Add(b, accumulated, b);
+        b.ConvertTo(result, MatType.CV_8UC3);
+    }
+
+    /// <summary>collapse(Gaussian pyramid of <paramref name="mask"/> (8-bit) x Laplacian pyramid of <paramref name="image"/> (float BGR)).</summary>
+    private static Mat Collapse(Mat image, Mat mask, int levels)
     {
         var difference = new Mat[levels + 1];
         var weights = new Mat[levels + 1];
         try
         {
-            using (var t = new Mat())
-            {
-                top.ConvertTo(t, MatType.CV_32FC3);
-                difference[0] = new Mat();
-                bottom.ConvertTo(difference[0], MatType.CV_32FC3);
-                Cv2.Subtract(t, difference[0], difference[0]);
-            }
+            difference[0] = image.Clone();
             weights[0] = new Mat();
             mask.ConvertTo(weights[0], MatType.CV_32FC1, 1.0 / 255);
             var used = levels;
@@ -55,7 +119,7 @@ public static class MultiBandBlend
             }
 
             // Collapse from the coarsest: acc = up(acc) + mask_k * (G_k - up(G_k+1)).
-            using var accumulated = Weighted(difference[used], weights[used]);
+            var accumulated = Weighted(difference[used], weights[used]);
             for (var k = used - 1; k >= 0; k--)
             {
                 using var upNext = new Mat();
@@ -68,10 +132,7 @@ public static class MultiBandBlend
                 Cv2.Add(upAcc, weighted, weighted);
                 weighted.CopyTo(accumulated);
             }
-            using var b = new Mat();
-            bottom.ConvertTo(b, MatType.CV_32FC3);
-            Cv2.Add(b, accumulated, b);
-            b.ConvertTo(result, MatType.CV_8UC3);
+            return accumulated;
         }
         finally
         {
