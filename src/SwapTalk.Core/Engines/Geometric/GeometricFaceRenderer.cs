@@ -113,10 +113,9 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
         }
         // Where the portrait's hair is left out the face is the frame already, so no band of that hair leaks in; then
         // the face joins the frame band by band (fine detail over a narrow transition, broad shading over a wide one).
-        Blend(face, background, keep, face);
         using var seam = Seam(to, roi.Size, scale, FullResolution);
         Cv2.Multiply(seam, keep, seam, 1.0 / 255);
-        MultiBandBlend.Apply(face, background, seam, MultiBandBlend.Levels(scale, WidestBand), FullResolution ? 1 : FeatherFactor(scale), frameRoi);
+        MultiBandBlend.Apply(face, background, seam, keep, MultiBandBlend.Levels(scale, WidestBand), FullResolution ? 1 : FeatherFactor(scale), frameRoi);
     }
 
     /// <summary>

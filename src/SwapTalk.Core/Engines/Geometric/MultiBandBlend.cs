@@ -32,6 +32,37 @@ public static class MultiBandBlend
     public static void Apply(Mat top, Mat bottom, Mat mask, int levels, Mat result) => Apply(top, bottom, mask, levels, 1, result);
 
     /// <summary>
+    /// <see cref="Apply(Mat, Mat, Mat, int, int, Mat)"/> of top where <paramref name="keep"/> (8-bit) shows it, else
+    /// bottom: on large faces folded into the difference (one pass less over the region); at factor 1 top is blended
+    /// with bottom through <paramref name="keep"/> first, in 8 bits, as measured.
+    /// </summary>
+    public static void Apply(Mat top, Mat bottom, Mat mask, Mat keep, int levels, int factor, Mat result)
+    {
+        var coarse = factor > 1 ? (int)Math.Round(Math.Log2(factor)) : 0;
+        if (coarse < 1 || levels <= coarse)
+        {
+            using var kept = new Mat();
+            using (var k = new Mat())
+            {
+                keep.ConvertTo(k, MatType.CV_32FC1, 1.0 / 255);
+                using var t = new Mat();
+                using var b = new Mat();
+                top.ConvertTo(t, MatType.CV_32FC3);
+                bottom.ConvertTo(b, MatType.CV_32FC3);
+                Cv2.Subtract(t, b, t);
+                using var k3 = new Mat();
+                Cv2.Merge([k, k, k], k3);
+                Cv2.Multiply(t, k3, t);
+                Cv2.Add(b, t, b);
+                b.ConvertTo(kept, MatType.CV_8UC3);
+            }
+            Pyramid(kept, bottom, mask, levels, result);
+            return;
+        }
+        Scaled(top, bottom, mask, keep, levels, factor, coarse, result);
+    }
+
+    /// <summary>
     /// <see cref="Apply(Mat, Mat, Mat, int, Mat)"/> with the pyramid's coarse levels built on the region scaled down by
     /// the whole <paramref name="factor"/> (large faces): the bands finer than the factor join through the mask itself,
     /// which is smooth at that scale (its blur is several pixels wide there), so only the finest difference is worked
@@ -45,12 +76,22 @@ public static class MultiBandBlend
             Pyramid(top, bottom, mask, levels, result);
             return;
         }
+        Scaled(top, bottom, mask, null, levels, factor, coarse, result);
+    }
+
+    private static void Scaled(Mat top, Mat bottom, Mat mask, Mat? keep, int levels, int factor, int coarse, Mat result)
+    {
+        using var b = new Mat();
+        bottom.ConvertTo(b, MatType.CV_32FC3);
         using var difference = new Mat();
-        using (var t = new Mat())
+        top.ConvertTo(difference, MatType.CV_32FC3);
+        Cv2.Subtract(difference, b, difference);
+        if (keep is not null)
         {
-            top.ConvertTo(t, MatType.CV_32FC3);
-            bottom.ConvertTo(difference, MatType.CV_32FC3);
-            Cv2.Subtract(t, difference, difference);
+            using var k = new Mat();
+            keep.ConvertTo(k, MatType.CV_32FC1, 1.0 / 255);
+            using var kept = Weighted(difference, k);
+            kept.CopyTo(difference);
         }
         var small = new Size((top.Cols + factor - 1) / factor, (top.Rows + factor - 1) / factor);
         using var smallDifference = new Mat();
@@ -76,8 +117,6 @@ public static class MultiBandBlend
             Cv2.Resize(smallBlend, up, top.Size(), 0, 0, InterpolationFlags.Linear);
             Cv2.Add(difference, up, difference);
         }
-        using var b = new Mat();
-        bottom.ConvertTo(b, MatType.CV_32FC3);
         Cv2.Add(b, difference, b);
         b.ConvertTo(result, MatType.CV_8UC3);
     }
