@@ -3,7 +3,7 @@
 # audio against its own mouth (the truth curves of `swaptalk eval --truth`), no rendering, rows read as the engine reads
 # them. Candidates: the engine's rule (the viseme map's width change, blended 1-2-3-2-1, minus the jaw's narrowing), the
 # spectral tilt of voiced rows (loudness of HI over LO Hz, ffmpeg biquads twice as `Mouth/FormantBand`), and blends of
-# the two standardised. Prints r per speaker and the mean; weights are not fitted (a fit is reported leave-one-speaker-out).
+# the two standardised. Prints r per speaker and the mean; equal weights, none fitted, so no speaker's mouth sets them.
 # Inputs: DIR with c.wav, own-c.json and own-c/ (work of a dub of c by its own audio) for c in bbaf2n lbax4n pwij3p, as
 # scripts/lips-regression.py's header makes them.
 # Usage: scripts/lips-width.py DIR
@@ -49,7 +49,7 @@ def frames(truth, drive, lead=-1):
     return [drive[min(len(drive) - 1, max(0, int((t + 0.5) / 25 * 50) + lead))] for t in idx], [truth['width'][t] for t in idx], \
            [truth['opening'][t] for t in idx]
 
-def drives(f, voiced_at=0.25, lo='500-1200', hi='1800-3200'):
+def drives(f, voiced_at=0.15, lo='500-1200', hi='1800-3200'):
     loud = f['loud']
     tilt = [h - l for h, l in zip(f[hi], f[lo])]
     voiced = [v > voiced_at for v in loud]
@@ -61,10 +61,10 @@ def drives(f, voiced_at=0.25, lo='500-1200', hi='1800-3200'):
     full = [min(1, max(0, (x - lo_s) / (hi_s - lo_s))) for x in sc]
     vis = blend(f['vis'], 1)
     rule = [v - 0.10 * u for v, u in zip(vis, full)]
-    return {'rule (engine)': rule, 'visemes only': vis, 'jaw only (-full)': [-u for u in full], 'tilt': tz,
+    return {'rule (engine before)': rule, 'visemes only': vis, 'jaw only (-full)': [-u for u in full], 'tilt': tz,
             'z(rule)+z(tilt)': [a + b for a, b in zip(std(rule), tz)],
             'z(rule)+0.5z(tilt)': [a + 0.5 * b for a, b in zip(std(rule), tz)],
-            'z(vis)+z(tilt)-z(full)': [a + b - c for a, b, c in zip(std(vis), tz, std(full))],
+            'z(vis)+z(tilt)-z(full) (now)': [a + b - c for a, b, c in zip(std(vis), tz, std(full))],
             'z(vis)+z(tilt)': [a + b for a, b in zip(std(vis), tz)],
             'tilt-z(full)': [b - c for b, c in zip(tz, std(full))]}
 
@@ -78,9 +78,9 @@ def report(title, **kw):
     print(title)
     for k, v in res.items(): print(f'  {k:<26} {sum(v) / 3:6.3f}   ' + ' '.join(f'{a:6.3f}' for a in v))
 
-report('width r (mean, bbaf2n lbax4n pwij3p): tilt 1800-3200 over 500-1200')
+report('width r (mean, bbaf2n lbax4n pwij3p): tilt 1800-3200 over 500-1200, voiced above 0.15 (the engine: z(vis)+z(tilt)-z(full))')
 report('tilt 1500-3000 over 300-900', lo='300-900', hi='1500-3000')
 report('tilt 2000-4000 over 500-1200', hi='2000-4000')
 report('tilt 1000-2500 over 300-900', lo='300-900', hi='1000-2500')
-report('voiced at 0.15', voiced_at=0.15)
+report('voiced at 0.25', voiced_at=0.25)
 report('voiced at 0.4', voiced_at=0.4)

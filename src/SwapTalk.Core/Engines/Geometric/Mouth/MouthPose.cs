@@ -153,11 +153,13 @@ public static class MouthPoses
 
     /// <summary>
     /// The width change (share of the mouth's width) per standard deviation of the width drive
-    /// (<see cref="MouthDriveStage.WidthScores"/>): about the deviation of the viseme map's rule it replaces (0.03-0.05
-    /// on the GRID speakers' audio); a real speaker's width moves about 2.5% of itself per deviation, and the swapped
-    /// mouth reads back 40% or less of an asked change (<see cref="MouthReadBack.SpreadGain"/> makes up for that).
+    /// (<see cref="MouthDriveStage.WidthScores"/>), before <see cref="MouthReadBack.SpreadGain"/> makes up for the 40% or
+    /// less of an asked change that reads back. The viseme rule it replaces moved 0.03-0.05 per deviation; measured over
+    /// the six GRID pairs with the astronaut (docs/geometric.md, fifth round), 0.04 / 0.06 / 0.08 gave width r 0.31 /
+    /// 0.33 / 0.36 and velocity r 0.51 / 0.54 / 0.52; with chris 0.06 kept opening r and lost some velocity r against
+    /// 0.04 but gained width r, so 0.06.
     /// </summary>
-    public const float SpreadPerScore = 0.04f;
+    public const float SpreadPerScore = 0.06f;
 
     /// <summary>The viseme map's opening factor, width change and teeth, blended 1-2-3-2-1 about the frame's row.</summary>
     private static (float Open, float Spread, float Teeth) Shape(SegmentAudio audio, long own, int outputFrame, MouthStyle style)
