@@ -1,4 +1,3 @@
-using System.Numerics;
 using SwapTalk.Core.Engines.Geometric;
 using SwapTalk.Core.Engines.Geometric.Mouth;
 using SwapTalk.Core.Evaluation;
