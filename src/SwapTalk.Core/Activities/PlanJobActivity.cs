@@ -23,15 +23,15 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
         var watch = Stopwatch.StartNew();
         using var span = SwapTalkTelemetry.StartStage("plan", input.JobId);
 
-        VideoFacts? video;
-        await using (var local = await store.GetLocalFileAsync(input.Inputs.Video, cancellationToken))
-            video = await inspector.ProbeVideoAsync(local.LocalPath, cancellationToken);
-        AudioFacts? audio = null;
-        if (input.Inputs.Audio is { } audioBlob)
-        {
-            await using var local = await store.GetLocalFileAsync(audioBlob, cancellationToken);
-            audio = await inspector.ProbeAudioAsync(local.LocalPath, cancellationToken);
-        }
+        // The two probes are mostly ffprobe processes starting: side by side they cost one start-up, not two.
+        var videoProbe = ProbeAsync(input.Inputs.Video, inspector.ProbeVideoAsync, cancellationToken);
+        var audioProbe = input.Inputs.Audio is { } audioBlob
+            ? ProbeAsync(audioBlob, inspector.ProbeAudioAsync, cancellationToken)
+            : Task.FromResult<AudioFacts?>(null);
+        // WhenAll rethrows the first task's error first: the video's problem is reported first, as before.
+        await Task.WhenAll(videoProbe, audioProbe);
+        var video = await videoProbe;
+        var audio = await audioProbe;
 
         // The same limits as the up-front validation, for hosts whose trigger could not probe.
         var asRequest = new JobRequest
@@ -49,5 +49,11 @@ public sealed class PlanJobActivity(IBlobStore store, IJobInputInspector inspect
         await store.WriteJsonAsync(planBlob, plan, cancellationToken: cancellationToken);
         return new PlanJobResult(planBlob, plan.Mode, plan.OutputFrameCount, plan.Segments.Count, plan.FrameRate, plan.Width, plan.Height,
             plan.OutputDuration.TotalSeconds, inventory.Models, watch.Elapsed.TotalSeconds, engine.Kind, engine.Notes(inventory.Models));
+    }
+
+    private async Task<T?> ProbeAsync<T>(string blob, Func<string, CancellationToken, Task<T?>> probe, CancellationToken cancellationToken) where T : class
+    {
+        await using var local = await store.GetLocalFileAsync(blob, cancellationToken);
+        return await probe(local.LocalPath, cancellationToken);
     }
 }

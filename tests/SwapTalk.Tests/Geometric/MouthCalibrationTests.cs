@@ -105,6 +105,7 @@ public sealed class MouthCalibrationTests
         (range.Highest - range.Lowest).Should().BeGreaterThan(0.05f, "the GRID speaker opens and closes the mouth");
         range.Mean.Should().BeInRange(range.Lowest, range.Highest);
         range.Deviation.Should().BeGreaterThan(0.01f);
+        range.RestWidth.Should().BeInRange(0.4f, 0.9f, "the mouth's mean width over the eye distance (a cross-driven width change is put on it)");
         var readBack = calibration.ReadBack!;
         readBack.Read.Should().BeInAscendingOrder();
         readBack.Read[0].Should().BeLessThan(0.08f, "asked closed, the swapped mouth reads about closed");
@@ -135,6 +136,7 @@ public sealed class MouthCalibrationTests
         stream.Position = 0;
         using var read = await GeometricSource.ReadAsync(stream, "source-face.bin", Ct);
         read.Calibration!.Range.Should().Be(source.Calibration!.Range);
+        read.Calibration.Range.RestWidth.Should().BeGreaterThan(0);
         read.Calibration.ReadBack!.Asked.Should().Equal(source.Calibration.ReadBack!.Asked);
         read.Calibration.ReadBack.Read.Should().Equal(source.Calibration.ReadBack.Read);
         read.Calibration.ReadBack.SpreadGain.Should().Be(source.Calibration.ReadBack.SpreadGain);

@@ -56,6 +56,25 @@ public class StitchTests(MediaClips clips, StitchInputs inputs) : IClassFixture<
         await noAudio.Should().ThrowAsync<MediaException>().WithMessage($"'*{Path.GetFileName(clips.Odd)}': has no audio stream*");
     }
 
+    [Fact]
+    public async Task With_a_broken_segment_and_a_broken_audio_the_segment_is_named_and_no_probe_outlives_the_call()
+    {
+        // The segments and the audio are probed side by side; the error must still be the segment's, as when they
+        // ran in order, and the audio's ffprobe must have ended when the call returns.
+        var broken = clips.NewPath("broken-segment.mp4");
+        await File.WriteAllBytesAsync(broken, Encoding.ASCII.GetBytes("not a video"));
+        var brokenAudio = clips.NewPath("broken-audio.wav");
+        await File.WriteAllBytesAsync(brokenAudio, Encoding.ASCII.GetBytes("RIFF but nothing else"));
+        var output = clips.NewPath("never.mp4");
+        var stitch = () => clips.Engine.StitchAsync([Segments[0], broken], brokenAudio, output);
+        (await stitch.Should().ThrowAsync<MediaException>()).Which.Message.Should().StartWith($"'{broken}'");
+        File.Exists(output).Should().BeFalse("nothing is written when an input is broken");
+        var probes = System.Diagnostics.Process.GetProcessesByName("ffprobe")
+            .Where(p => { try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(brokenAudio, StringComparison.Ordinal); } catch (IOException) { return false; } })
+            .ToList();
+        probes.Should().BeEmpty("the audio's probe is waited for before the error is reported");
+    }
+
     private static async Task<Dictionary<string, double>> Durations(string path)
     {
         var (code, stdout, err) = await MediaClips.Run("ffprobe", ["-v", "error", "-show_entries", "stream=codec_type,duration", "-of", "csv=p=0", path]);

@@ -83,6 +83,9 @@ public static class FaceGeometry
     /// <summary>The mouth opening as a share of the eye distance (scale-free).</summary>
     public static float RelativeMouthOpening(ReadOnlySpan<Vector2> l) => MouthOpening(l) / Math.Max(1e-3f, EyeDistance(l));
 
+    /// <summary>The mouth's width (corner to corner, 48-54) as a share of the eye distance.</summary>
+    public static float RelativeMouthWidth(ReadOnlySpan<Vector2> l) => Vector2.Distance(l[48], l[54]) / Math.Max(1e-3f, EyeDistance(l));
+
     /// <summary>Eye aspect ratio (lid gap over eye width), mean of both eyes: about 0.3 open, under 0.15 closed.</summary>
     public static float EyeOpenness(ReadOnlySpan<Vector2> l)
     {

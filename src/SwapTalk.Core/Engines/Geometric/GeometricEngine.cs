@@ -86,7 +86,7 @@ public sealed class GeometricEngine : IDubEngine
             var window = models.Catalog.Manifest.LipSyncWindow;
             var crossDriven = job.Plan.Mode == JobMode.CrossDriven;
             if (crossDriven && !MouthDriveStage.HasScore(job.Audio.Dim) && job.Audio.Dim is not (MouthDriveStage.LegacyDim or MouthDriveStage.LegacyVisemeDim))
-                throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness) or {MouthDriveStage.VisemeDim} (loudness and visemes)");
+                throw new InvalidOperationException($"audio features have {job.Audio.Dim} values per row; the geometric engine reads {MouthDriveStage.Dim} (loudness and the drives) or {MouthDriveStage.VisemeDim} (with visemes)");
             using (clock.Measure(PipelineStages.Swap, faces.Count))
             {
                 // The renderer is pure (each frame from its own pixels and points), so a batch's faces render on all

@@ -47,6 +47,17 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
     /// <summary>Swaps the face of <paramref name="frame"/> (BGR) with the mouth at <paramref name="pose"/> (<see cref="Mouth.MouthPoses"/>).</summary>
     public void Render(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, Mouth.MouthPose pose) => RenderPose(frame, landmarks, pose);
 
+    /// <summary>
+    /// A pose whose spread is relative to the target's rest width made relative to this frame's own width: the frame's
+    /// own width (its speaker's, not the driving speech's) is taken out, the wanted change put on the rest width.
+    /// </summary>
+    internal static Mouth.MouthPose OnRestWidth(Mouth.MouthPose pose, ReadOnlySpan<Vector2> landmarks)
+    {
+        if (pose.RestWidth is not { } rest) return pose;
+        var own = FaceGeometry.RelativeMouthWidth(landmarks);
+        return own > 1e-3f ? pose with { Spread = (1 + pose.Spread) * rest / own - 1, RestWidth = null } : pose with { RestWidth = null };
+    }
+
     private void RenderPose(PixelBuffer frame, ReadOnlySpan<Vector2> landmarks, Mouth.MouthPose? pose)
     {
         var opening = pose?.Opening;
@@ -56,7 +67,7 @@ public sealed class GeometricFaceRenderer(GeometricSource source)
 
         // The portrait's proportions on the target's pose and expression, then (cross-driven) the mouth posed.
         var transferred = _shape.Apply(landmarks);
-        var shaped = pose is { } p ? MouthShaper.Shape(transferred, p) : transferred;
+        var shaped = pose is { } p ? MouthShaper.Shape(transferred, OnRestWidth(p, landmarks)) : transferred;
         var original = MeshPoints.Of(landmarks);
         var to = MeshPoints.Of(shaped);
         var roi = Region(original, to, scale, frame.Width, frame.Height);

@@ -119,7 +119,7 @@ public sealed class GeometricSource : IDisposable
     {
         w.Write(c is not null);
         if (c is null) return;
-        WriteFloats(w, [c.Range.Mean, c.Range.Deviation, c.Range.Lowest, c.Range.Highest]);
+        WriteFloats(w, [c.Range.Mean, c.Range.Deviation, c.Range.Lowest, c.Range.Highest, c.Range.RestWidth]);
         w.Write(c.ReadBack is not null);
         if (c.ReadBack is not { } b) return;
         WriteFloats(w, b.Asked);
@@ -131,8 +131,8 @@ public sealed class GeometricSource : IDisposable
     {
         if (!r.ReadBoolean()) return null;
         var values = ReadFloats(r);
-        if (values.Length != 4) throw new InvalidDataException($"a mouth range of {values.Length} values, expected 4");
-        var range = new Mouth.MouthRange(values[0], values[1], values[2], values[3]);
+        if (values.Length is not (4 or 5)) throw new InvalidDataException($"a mouth range of {values.Length} values, expected 5 (4 before the rest width)");
+        var range = new Mouth.MouthRange(values[0], values[1], values[2], values[3], values.Length > 4 ? values[4] : 0);
         if (!r.ReadBoolean()) return new Mouth.MouthCalibration(range, null);
         var asked = ReadFloats(r);
         var read = ReadFloats(r);

@@ -58,14 +58,14 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
                     keep = segmentation.PortraitKeep(pin.Mat, landmarks);
         }
         if (crossDrivenVideo is null) return new GeometricSource(portrait, landmarks, facesFound, [], keep);
-        var (mouths, openings, frames) = await BankAsync(crossDrivenVideo, selection, clock, cancellationToken);
+        var (mouths, openings, widths, frames) = await BankAsync(crossDrivenVideo, selection, clock, cancellationToken);
         var source = new GeometricSource(portrait, landmarks, facesFound, mouths, keep);
         // The target's own range of openings and the swapped mouth's read-back (a few renders, once per job).
         try
         {
             using (clock.Measure(PipelineStages.Reference))
                 if (openings.Count > 0)
-                    source.Calibration = new Mouth.MouthCalibration(Mouth.MouthRange.Of(openings), Mouth.MouthCalibration.Measure(source, frames, models.Landmarks));
+                    source.Calibration = new Mouth.MouthCalibration(Mouth.MouthRange.Of(openings) with { RestWidth = widths.Average() }, Mouth.MouthCalibration.Measure(source, frames, models.Landmarks));
             return source;
         }
         finally
@@ -116,18 +116,20 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
     /// <summary>
     /// Mouth crops at openings spread from the most closed to the most open seen in the clip's first frames; every
     /// detected frame's own opening (unsmoothed, as the landmarker reads it: the target's range of motion); and
-    /// <see cref="CalibrationFrames"/> frames spread over them, cut to their face, to measure the read-back on.
+    /// <see cref="CalibrationFrames"/> frames spread over them, cut to their face, to measure the read-back on; and
+    /// every detected frame's mouth width (smoothed, as the renderer draws on it: the target's rest width is their mean).
     /// </summary>
-    private async Task<(IReadOnlyList<MouthSample>, IReadOnlyCollection<float>, IReadOnlyList<Mouth.CalibrationFrame>)> BankAsync(MediaInfo video, FaceSelection selection, StageClock clock, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<MouthSample>, IReadOnlyCollection<float>, IReadOnlyCollection<float>, IReadOnlyList<Mouth.CalibrationFrame>)> BankAsync(MediaInfo video, FaceSelection selection, StageClock clock, CancellationToken cancellationToken)
     {
         var stream = video.RequireVideo();
         using var scope = clock.Measure(PipelineStages.Reference);
         var range = new FrameRange(0, Math.Min(stream.FrameCount, BankFrames));
         var track = await models.Tracker(selection).TrackAsync(media, video, range, cancellationToken);
         var found = track.Items.Where(f => f.HasFace && f.Source == Vision.Tracking.TrackPointSource.Detected).ToList();
-        if (found.Count == 0) return ([], [], []);
+        if (found.Count == 0) return ([], [], [], []);
         var seen = found.Select(f => (f.Index, Opening: FaceGeometry.RelativeMouthOpening(f.Landmarks!), f.Landmarks)).ToList();
         var openings = found.Select(f => FaceGeometry.RelativeMouthOpening(f.RawLandmarks ?? f.Landmarks!)).ToList();
+        var widths = found.Select(f => FaceGeometry.RelativeMouthWidth(f.Landmarks!)).ToList();
         var calibrate = new Dictionary<long, Vision.Tracking.FaceTrackFrame>();
         var detected = track.Items.Where(f => f.HasFace && f.Detection is not null).ToList();
         for (var k = 0; k < CalibrationFrames && detected.Count > 0; k++)
@@ -157,7 +159,7 @@ public sealed class GeometricSourceStage(MediaEngine media, PipelineModels model
                 if (calibrate.TryGetValue(frame.Index, out var c))
                     frames.Add(CutFaceRegion(frame.Image, c.Landmarks!, c.Detection!.Box));
             }
-        return (bank.OrderBy(m => m.Opening).ThenBy(m => m.Frame).ToArray(), openings, frames);
+        return (bank.OrderBy(m => m.Opening).ThenBy(m => m.Frame).ToArray(), openings, widths, frames);
     }
 
     /// <summary>The frame around a face (what the landmarker sees for its box, and the renderer's region), with its points and box moved into it.</summary>

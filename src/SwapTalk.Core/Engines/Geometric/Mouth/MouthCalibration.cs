@@ -11,7 +11,10 @@ namespace SwapTalk.Core.Engines.Geometric.Mouth;
 /// it speaks, whoever spoke the driving speech and however loud (the issue's "amplitude scaled to the target's own range
 /// of motion"; an unrelated real speaker's amplitude against the truth is 0.88-1.14 on the GRID clips).
 /// </summary>
-public sealed record MouthRange(float Mean, float Deviation, float Lowest, float Highest)
+/// <see cref="RestWidth"/>: the target's mean mouth width (corners over the eye distance, the smoothed landmarks the
+/// renderer draws on; 0 where not measured): a cross-driven mouth's width changes are put on it, not on each frame's own
+/// width, which follows the target's own speech (unrelated to the driving speech: noise to a viewer and to a landmarker).
+public sealed record MouthRange(float Mean, float Deviation, float Lowest, float Highest, float RestWidth = 0)
 {
     /// <summary>The opening for a drive <paramref name="score"/> (standard deviations from the drive's mean), not below closed.</summary>
     public float At(float score) => Math.Max(0, Mean + score * Deviation);

@@ -13,7 +13,9 @@ namespace SwapTalk.Core.Engines.Geometric.Mouth;
 /// rounded or tongue-filled mouth) to 1 (the teeth of "ee", "s", "f"), which picks among the bank's interiors of about
 /// the wanted opening (<see cref="MouthInteriors"/>).
 /// </summary>
-public readonly record struct MouthPose(float Opening, float Spread, bool OwnInterior = false, float Teeth = 0.5f);
+/// <paramref name="RestWidth"/>: where set (cross-driven, calibrated), the target's mean mouth width (corners over the eye
+/// distance); the spread then applies to it instead of the frame's own width, which moves with the target's own speech.
+public readonly record struct MouthPose(float Opening, float Spread, bool OwnInterior = false, float Teeth = 0.5f, float? RestWidth = null);
 
 /// <summary>One viseme's mouth: how far it lets the mouth open (share of what the loudness asks), its width change and how much teeth it shows.</summary>
 public readonly record struct VisemeShape(float Open, float Spread, float Teeth = 0.5f);
@@ -97,7 +99,7 @@ public static class MouthPoses
         if (style.Calibration is { } calibration && MouthDriveStage.HasScore(audio.Dim))
             return Calibrated(audio, own, outputFrame, style, calibration);
         var loud = MouthDriveStage.Opening(audio, window, frameRate, outputFrame, LoudnessRows) * style.Scale;
-        if (audio.Dim < MouthDriveStage.LegacyVisemeDim) return new MouthPose(loud, 0);
+        if (!MouthDriveStage.HasVisemes(audio.Dim)) return new MouthPose(loud, 0);
         var (open, spread, teeth) = Shape(audio, own, outputFrame, style);
         var full = loud / (MouthShaper.MaxOpening * style.Scale);
         return new MouthPose(loud * open, spread - MouthStyle.Narrowing * full, Teeth: teeth);
@@ -106,13 +108,15 @@ public static class MouthPoses
     /// <summary>
     /// The drive's score (<see cref="MouthDriveStage.DriveScores"/>: the 1000-2500 Hz band's loudness with the sound's closures,
     /// standardised over the track) at the frame's start, put on the target's own range of openings, then asked of the
-    /// renderer through the inverse of the swapped mouth's read-back; the width change likewise scaled by what reads
-    /// back.
+    /// renderer through the inverse of the swapped mouth's read-back; the width change from the width drive's score
+    /// (<see cref="MouthDriveStage.WidthScores"/>; rows without it: the viseme map minus the jaw's narrowing), scaled by
+    /// what reads back, on the target's rest width.
     /// </summary>
     private static MouthPose Calibrated(SegmentAudio audio, long own, int outputFrame, MouthStyle style, MouthCalibration calibration)
     {
         var index = own + LoudnessRows;
         var score = MouthDriveStage.Flat;
+        var widthScore = 0f;
         if (audio.TrackFeatures > 0)
         {
             // A frame a row past either end of the track holds the end's score: a score is relative to the track, so
@@ -121,20 +125,41 @@ public static class MouthPoses
             var inside = index >= 0 && index < audio.TrackFeatures;
             index = Math.Clamp(index, 0, audio.TrackFeatures - 1);
             var local = index - audio.First;
-            if (local >= 0 && local < audio.Count) score = audio.Rows[(int)(local * audio.Dim) + audio.Dim - 1];
+            if (local >= 0 && local < audio.Count)
+            {
+                score = audio.Rows[(int)(local * audio.Dim) + audio.Dim - 1];
+                if (MouthDriveStage.HasWidthScore(audio.Dim)) widthScore = audio.Rows[(int)(local * audio.Dim) + audio.Dim - 2];
+            }
             else if (inside)
                 throw new InvalidOperationException($"output frame {outputFrame} needs audio feature {index}, outside the rows read [{audio.First}, {audio.First + audio.Count})");
         }
         var range = calibration.Range;
         var wanted = range.At(score);
         var asked = calibration.ReadBack is { } readBack ? readBack.Ask(wanted) : wanted * MouthStyle.RenderGain;
-        if (audio.Dim < MouthDriveStage.VisemeDim) return new MouthPose(asked, 0);
-        var (_, spread, teeth) = Shape(audio, own, outputFrame, style);
-        var span = range.Highest - range.Lowest;
-        var full = span > 1e-4f ? Math.Clamp((wanted - range.Lowest) / span, 0, 1) : 0;
         var gain = calibration.ReadBack?.SpreadGain ?? 1;
-        return new MouthPose(asked, gain * (spread - MouthStyle.Narrowing * full), Teeth: teeth);
+        var rest = range.RestWidth > 0 ? range.RestWidth : (float?)null;
+        var (spread, teeth) = (0f, 0.5f);
+        if (MouthDriveStage.HasVisemes(audio.Dim))
+        {
+            (_, spread, teeth) = Shape(audio, own, outputFrame, style);
+            var span = range.Highest - range.Lowest;
+            var full = span > 1e-4f ? Math.Clamp((wanted - range.Lowest) / span, 0, 1) : 0;
+            spread -= MouthStyle.Narrowing * full;
+        }
+        if (MouthDriveStage.HasWidthScore(audio.Dim))
+            spread = SpreadPerScore * widthScore;
+        return new MouthPose(asked, gain * spread, Teeth: teeth, RestWidth: rest);
     }
+
+    /// <summary>
+    /// The width change (share of the mouth's width) per standard deviation of the width drive
+    /// (<see cref="MouthDriveStage.WidthScores"/>), before <see cref="MouthReadBack.SpreadGain"/> makes up for the 40% or
+    /// less of an asked change that reads back. The viseme rule it replaces moved 0.03-0.05 per deviation; measured over
+    /// the six GRID pairs with the astronaut (docs/geometric.md, fifth round), 0.04 / 0.06 / 0.08 gave width r 0.31 /
+    /// 0.33 / 0.36 and velocity r 0.51 / 0.54 / 0.52; with chris 0.06 kept opening r and lost some velocity r against
+    /// 0.04 but gained width r, so 0.06.
+    /// </summary>
+    public const float SpreadPerScore = 0.06f;
 
     /// <summary>The viseme map's opening factor, width change and teeth, blended 1-2-3-2-1 about the frame's row.</summary>
     private static (float Open, float Spread, float Teeth) Shape(SegmentAudio audio, long own, int outputFrame, MouthStyle style)
