@@ -43,4 +43,27 @@ public static class GeometricData
         var evaluator = new Core.Evaluation.VideoEvaluator(PipelineData.Engine, models);
         return await evaluator.EvaluateAsync(new Core.Evaluation.EvaluationRequest { Video = video, Portrait = portrait, Original = original, Audio = audio });
     }
+
+    /// <summary>
+    /// Frames <paramref name="frames"/> of a GRID clip as BGR bytes with their smoothed landmarks (what the renderer is
+    /// given); each must have a face.
+    /// </summary>
+    public static async Task<List<(byte[] Bgr, int Width, int Height, System.Numerics.Vector2[] Landmarks)>> TrackedFramesAsync(string clip, IReadOnlyList<int> frames)
+    {
+        var models = await ModelsAsync();
+        var path = SharedData.GridClip(clip);
+        var info = await PipelineData.Engine.ProbeAsync(path);
+        var video = info.RequireVideo();
+        var track = await models.Tracker(Core.Jobs.FaceSelection.Largest).TrackAsync(PipelineData.Engine, info, new Core.Media.FrameRange(0, 75), TestContext.Current.CancellationToken);
+        var rgb = await PipelineData.FramesAsync(path);
+        var result = new List<(byte[], int, int, System.Numerics.Vector2[])>();
+        foreach (var i in frames)
+        {
+            track.Items[i].HasFace.Should().BeTrue($"{clip} frame {i} has a face");
+            var bgr = (byte[])rgb[i].Clone();
+            for (var p = 0; p < bgr.Length; p += 3) (bgr[p], bgr[p + 2]) = (bgr[p + 2], bgr[p]);
+            result.Add((bgr, video.Width, video.Height, track.Items[i].Landmarks!));
+        }
+        return result;
+    }
 }

@@ -26,24 +26,8 @@ public sealed class MultiBandBlendTests
             .PrepareAsync(SharedData.Require($"faces/{face}"), FaceSelection.Largest, null, new StageClock("test"), Ct);
 
     /// <summary>Frames <see cref="Frames"/> of a GRID clip (BGR bytes) with their smoothed landmarks.</summary>
-    private static async Task<List<(byte[] Pixels, int Width, int Height, Vector2[] Landmarks)>> FramesAsync(string clip)
-    {
-        var models = await GeometricData.ModelsAsync();
-        var path = SharedData.GridClip(clip);
-        var info = await PipelineData.Engine.ProbeAsync(path);
-        var video = info.RequireVideo();
-        var track = await models.Tracker(FaceSelection.Largest).TrackAsync(PipelineData.Engine, info, new FrameRange(0, 75), Ct);
-        var rgb = await PipelineData.FramesAsync(path);
-        var result = new List<(byte[], int, int, Vector2[])>();
-        foreach (var i in Frames)
-        {
-            track.Items[i].HasFace.Should().BeTrue($"{clip} frame {i} has a face");
-            var bgr = (byte[])rgb[i].Clone();
-            for (var p = 0; p < bgr.Length; p += 3) (bgr[p], bgr[p + 2]) = (bgr[p + 2], bgr[p]);
-            result.Add((bgr, video.Width, video.Height, track.Items[i].Landmarks!));
-        }
-        return result;
-    }
+    private static Task<List<(byte[] Pixels, int Width, int Height, Vector2[] Landmarks)>> FramesAsync(string clip) =>
+        GeometricData.TrackedFramesAsync(clip, Frames);
 
     private static double Luma(byte[] bgr, int width, int height, Vector2 p)
     {

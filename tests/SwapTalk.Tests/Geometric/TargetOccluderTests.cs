@@ -22,25 +22,8 @@ public sealed class TargetOccluderTests
     private static readonly int[] Frames = [10, 40, 60];
 
     /// <summary>Frames <see cref="Frames"/> of a GRID clip (BGR) with their smoothed landmarks (what the renderer is given).</summary>
-    private static async Task<List<(Mat Frame, Vector2[] Landmarks)>> FramesAsync(string clip)
-    {
-        var models = await GeometricData.ModelsAsync();
-        var path = SharedData.GridClip(clip);
-        var info = await PipelineData.Engine.ProbeAsync(path);
-        var video = info.RequireVideo();
-        var track = await models.Tracker(FaceSelection.Largest).TrackAsync(PipelineData.Engine, info, new FrameRange(0, 75), Ct);
-        var rgb = await PipelineData.FramesAsync(path);
-        var result = new List<(Mat, Vector2[])>();
-        foreach (var i in Frames)
-        {
-            track.Items[i].HasFace.Should().BeTrue($"{clip} frame {i} has a face");
-            using var m = Mat.FromPixelData(video.Height, video.Width, MatType.CV_8UC3, rgb[i]);
-            var bgr = new Mat();
-            Cv2.CvtColor(m, bgr, ColorConversionCodes.RGB2BGR);
-            result.Add((bgr, track.Items[i].Landmarks!));
-        }
-        return result;
-    }
+    private static async Task<List<(Mat Frame, Vector2[] Landmarks)>> FramesAsync(string clip) =>
+        [.. (await GeometricData.TrackedFramesAsync(clip, Frames)).Select(f => (Mat.FromPixelData(f.Height, f.Width, MatType.CV_8UC3, f.Bgr), f.Landmarks))];
 
     private static Mat FaceMask(Size size, ReadOnlySpan<Vector2> landmarks)
     {
