@@ -6,34 +6,19 @@
 # ("generic") or on the target clip's own audio and mouth and applied to another clip's speech ("own target").
 # Inputs: DIR as scripts/lips-regression.py makes it (own-<clip>/ work folders and own-<clip>.json, <clip>.wav).
 # Usage: scripts/lips-bands.py DIR
-import array, glob, json, math, struct, subprocess, sys
+import math, sys
+from lips_common import corr, vel, band_loudness, features, truth_curves
 
 root = sys.argv[1]
 clips = ['bbaf2n', 'lbax4n', 'pwij3p']
 bands = {'lo': 'lowpass=f=400', 'f1': 'highpass=f=400,lowpass=f=1000', 'f2': 'highpass=f=1000,lowpass=f=2500', 'hi': 'highpass=f=2500'}
 
-def corr(x, y):
-    n = len(x); mx = sum(x) / n; my = sum(y) / n
-    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y)); sxx = sum((a - mx) ** 2 for a in x); syy = sum((b - my) ** 2 for b in y)
-    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else float('nan')
-def vel(x): return [x[i + 1] - x[i] for i in range(len(x) - 1)]
-def norm(x):  # as MouthDriveStage.Normalise: dB between the 10th and 97th percentiles
-    s = sorted(x); lo = s[int(0.1 * (len(s) - 1))]; hi = s[int(0.97 * (len(s) - 1))]; r = max(hi - lo, 6)
-    return [min(1, max(0, (v - lo) / r)) for v in x]
-def band_rows(wav, f):
-    raw = subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-i', wav, '-af', f + ',' + f, '-f', 'f32le', '-ac', '1', '-ar', '16000', '-'],
-                         check=True, capture_output=True).stdout
-    a = array.array('f'); a.frombytes(raw)
-    return norm([10 * math.log10(sum(v * v for v in a[i * 320:(i + 1) * 320]) / 320 + 1e-10) for i in range(len(a) // 320)])
-
 data = {}
 for c in clips:
-    p = glob.glob(f'{root}/own-{c}/jobs/*/work/audio-features.bin')[0]
-    b = open(p, 'rb').read(); dim, n = struct.unpack('<iq', b[8:20])
-    a = array.array('f'); a.frombytes(b[28:]); rows = [list(a[i * dim:(i + 1) * dim]) for i in range(n)]
-    extra = [band_rows(f'{root}/{c}.wav', f) for f in bands.values()]
+    dim, rows = features(f'{root}/own-{c}')
+    extra = [band_loudness(f'{root}/{c}.wav', f) for f in bands.values()]
     for i, r in enumerate(rows): r += [e[i] if i < len(e) else 0 for e in extra]  # dims 16..19: lo f1 f2 hi
-    tc = json.load(open(f'{root}/own-{c}.json'))['truth']['truthCurves']
+    tc = truth_curves(f'{root}/own-{c}.json')
     data[c] = (rows, tc['opening'], tc['width'])
 L, V, B, F1 = [0], list(range(1, 16)), [16, 17, 18, 19], [17]
 

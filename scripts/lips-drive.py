@@ -7,42 +7,23 @@
 # Inputs: DIR as scripts/eval-lips.sh writes it with the astronaut among the portraits (A.wav, B_by_A_astronaut.json
 # and work-B_by_A_astronaut/ with the job's audio-features.bin).
 # Usage: scripts/lips-drive.py DIR
-import array, glob, json, math, struct, subprocess, sys
+import sys
+from lips_common import corr, vel, at, blend, band_loudness, features, truth_curves
 
 root = sys.argv[1]
 G = [1.15, 1.0, 0.85, 1.05, 0.75, 0.30, 0.60, 0.75, 0.85, 0.40, 0.95, 0.75, 0.85, 0.70, 0.0]  # MouthStyle.GenericShapes' Open
 bands = {'f1 400-1000': 'highpass=f=400,lowpass=f=1000', 'mid 700-2000': 'highpass=f=700,lowpass=f=2000',
          'f2 1000-2500': 'highpass=f=1000,lowpass=f=2500', 'lo <400': 'lowpass=f=400', 'hi >2500': 'highpass=f=2500'}
 
-def corr(x, y):
-    n = len(x); mx = sum(x) / n; my = sum(y) / n
-    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y)); sxx = sum((a - mx) ** 2 for a in x); syy = sum((b - my) ** 2 for b in y)
-    return sxy / math.sqrt(sxx * syy)
-def vel(x): return [x[i + 1] - x[i] for i in range(len(x) - 1)]
-def norm(x):  # as MouthDriveStage.Normalise
-    s = sorted(x); lo = s[int(0.1 * (len(s) - 1))]; hi = s[int(0.97 * (len(s) - 1))]; r = max(hi - lo, 6)
-    return [min(1, max(0, (v - lo) / r)) for v in x]
-def band(wav, f):
-    raw = subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-i', wav, '-af', f + ',' + f, '-f', 'f32le', '-ac', '1', '-ar', '16000', '-'],
-                         check=True, capture_output=True).stdout
-    a = array.array('f'); a.frombytes(raw)
-    return norm([10 * math.log10(sum(v * v for v in a[i * 320:(i + 1) * 320]) / 320 + 1e-10) for i in range(len(a) // 320)])
-
 results = {}
 for a_clip, b_clip in [('bbaf2n', 'lbax4n'), ('lbax4n', 'pwij3p'), ('pwij3p', 'bbaf2n')]:
     name = f'{b_clip}_by_{a_clip}_astronaut'
-    truth = json.load(open(f'{root}/{name}.json'))['truth']['truthCurves']['opening']
-    blob = open(glob.glob(f'{root}/work-{name}/jobs/*/work/audio-features.bin')[0], 'rb').read()
-    dim, count = struct.unpack('<iq', blob[8:20])
-    values = array.array('f'); values.frombytes(blob[28:])
-    rows = [values[i * dim:(i + 1) * dim] for i in range(count)]
-    at = lambda x, i: x[min(len(x) - 1, max(0, i))]
+    truth = truth_curves(f'{root}/{name}.json')['opening']
+    dim, rows = features(f'{root}/work-{name}')
     factor = [sum(G[v] * r[1 + v] for v in range(15)) for r in rows]
-    w = [1, 2, 3, 2, 1]
-    blend = lambda x, c: [sum(wk * at(x, i + c + k - 2) for k, wk in enumerate(w)) / 9 for i in range(count)]
     shape = blend(factor, 1)
     drives = {'whole-track loudness': [r[0] for r in rows]}
-    drives.update({k: band(f'{root}/{a_clip}.wav', f) for k, f in bands.items()})
+    drives.update({k: band_loudness(f'{root}/{a_clip}.wav', f) for k, f in bands.items()})
     drives['f1 + f2 + hi'] = [x + y + z for x, y, z in zip(drives['f1 400-1000'], drives['f2 1000-2500'], drives['hi >2500'])]
     frames = len([t for t in truth if t is not None])
     for k, d in drives.items():

@@ -13,22 +13,15 @@
 #       --audio DIR/$c.wav --truth ../shared/data/video/grid_$c.mpg --models ../shared/data/models --json > DIR/own-$c.json
 #   done
 # Usage: scripts/lips-regression.py DIR
-import array, glob, json, math, struct, sys
+import math, sys
+from lips_common import corr, features, truth_curves
 
 root = sys.argv[1]
 names='aa E I O U PP SS TH DD FF kk nn RR CH sil'.split()
-def corr(x,y):
-    p=[(a,b) for a,b in zip(x,y) if a is not None and b is not None]
-    n=len(p); mx=sum(a for a,_ in p)/n; my=sum(b for _,b in p)/n
-    sxy=sum((a-mx)*(b-my) for a,b in p); sxx=sum((a-mx)**2 for a,_ in p); syy=sum((b-my)**2 for _,b in p)
-    return sxy/math.sqrt(sxx*syy) if sxx>0 and syy>0 else float('nan')
 data={}
 for c in ['bbaf2n','lbax4n','pwij3p']:
-    p=glob.glob(f'{root}/own-{c}/jobs/*/work/audio-features.bin')[0]
-    j=json.load(open(f'{root}/own-{c}.json'))
-    b=open(p,'rb').read(); dim,n=struct.unpack('<iq',b[8:20])
-    a=array.array('f'); a.frombytes(b[28:]); a=[list(a[i*dim:(i+1)*dim]) for i in range(n)]
-    tc=j['truth']['truthCurves']
+    dim,a=features(f'{root}/own-{c}')
+    tc=truth_curves(f'{root}/own-{c}.json')
     data[c]=(a,tc['opening'],tc['width'],tc['rounding'])
 def feat(a,T,lead=2,half=2):
     w=[1,2,3,2,1]

@@ -5,11 +5,14 @@
 # the score itself, shifted earlier, with a derivative (lead) term, an onset-only term, asymmetric attack/release
 # smoothing and box averages. Inputs: DIR as scripts/lips-width.py takes it.
 # Usage: scripts/lips-timing.py DIR
-import math, os, sys
-here = os.path.dirname(os.path.abspath(__file__))
-exec(open(os.path.join(here, 'lips-width.py')).read().split("report('width r")[0])
-def vel(x): return [x[i + 1] - x[i] for i in range(len(x) - 1)]
-def at(x, i): return x[min(len(x) - 1, max(0, i))]
+import sys
+from lips_common import CLIPS as clips, corr, vel, at, features, truth_curves
+
+root = sys.argv[1]
+data = {}
+for c in clips:
+    dim, rows = features(f'{root}/own-{c}')
+    data[c] = (truth_curves(f'{root}/own-{c}.json'), {'score': [r[dim - 1] for r in rows]})
 def ev(fn, name):
     rs, vs = [], []
     for c in clips:

@@ -7,35 +7,19 @@
 # Inputs: DIR with c.wav, own-c.json and own-c/ (work of a dub of c by its own audio) for c in bbaf2n lbax4n pwij3p, as
 # scripts/lips-regression.py's header makes them.
 # Usage: scripts/lips-width.py DIR
-import array, glob, json, math, struct, subprocess, sys
+import math, sys
+from lips_common import CLIPS as clips, corr, blend, standardise as std, band_db as db, features, truth_curves
 
 root = sys.argv[1]
-clips = ['bbaf2n', 'lbax4n', 'pwij3p']
 SPREAD = [0.0, 0.05, 0.08, -0.12, -0.16, -0.02, 0.06, 0.03, 0.02, 0.0, 0.02, 0.02, -0.08, -0.10, 0.0]  # GenericShapes' Spread
 
-def corr(x, y):
-    n = len(x); mx = sum(x) / n; my = sum(y) / n
-    sxy = sum((a - mx) * (b - my) for a, b in zip(x, y)); sxx = sum((a - mx) ** 2 for a in x); syy = sum((b - my) ** 2 for b in y)
-    return sxy / math.sqrt(sxx * syy) if sxx > 0 and syy > 0 else 0.0
-def std(x):
-    m = sum(x) / len(x); s = math.sqrt(sum((v - m) ** 2 for v in x) / len(x)); return [(v - m) / s if s > 0 else 0 for v in x]
-def db(wav, f):
-    raw = subprocess.run(['ffmpeg', '-nostdin', '-loglevel', 'error', '-i', wav, '-af', f, '-f', 'f32le', '-ac', '1', '-ar', '16000', '-'],
-                         check=True, capture_output=True).stdout
-    a = array.array('f'); a.frombytes(raw)
-    return [10 * math.log10(sum(v * v for v in a[i * 320:(i + 1) * 320]) / 320 + 1e-10) for i in range(len(a) // 320)]
 def band(lo, hi): return f'highpass=f={lo},lowpass=f={hi},highpass=f={lo},lowpass=f={hi}'
-W = [1, 2, 3, 2, 1]
-def blend(x, c=0):
-    n = len(x); return [sum(w * x[min(n - 1, max(0, i + c + k - 2))] for k, w in enumerate(W)) / 9 for i in range(n)]
 
 data = {}
 for c in clips:
-    truth = json.load(open(f'{root}/own-{c}.json'))['truth']['truthCurves']
-    blob = open(glob.glob(f'{root}/own-{c}/jobs/*/work/audio-features.bin')[0], 'rb').read()
-    dim, count = struct.unpack('<iq', blob[8:20])
-    values = array.array('f'); values.frombytes(blob[28:])
-    rows = [values[i * dim:(i + 1) * dim] for i in range(count)]
+    truth = truth_curves(f'{root}/own-{c}.json')
+    dim, rows = features(f'{root}/own-{c}')
+    count = len(rows)
     wav = f'{root}/{c}.wav'
     feats = {'loud': [r[0] for r in rows], 'score': [r[dim - 1] for r in rows],
              'vis': [sum(SPREAD[v] * r[1 + v] for v in range(15)) for r in rows],
