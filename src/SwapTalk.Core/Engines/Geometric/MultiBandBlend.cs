@@ -29,10 +29,10 @@ public static class MultiBandBlend
     /// <paramref name="bottom"/> through <paramref name="mask"/> (8-bit, 255: top) band by band over
     /// <paramref name="levels"/> levels.
     /// </summary>
-    public static void Apply(Mat top, Mat bottom, Mat mask, int levels, Mat result) => Apply(top, bottom, mask, levels, 1, result);
+    public static void Apply(Mat top, Mat bottom, Mat mask, int levels, Mat result) => Pyramid(top, bottom, mask, levels, result);
 
     /// <summary>
-    /// <see cref="Apply(Mat, Mat, Mat, int, int, Mat)"/> of top where <paramref name="keep"/> (8-bit) shows it, else
+    /// <see cref="Apply(Mat, Mat, Mat, int, Mat)"/> of top where <paramref name="keep"/> (8-bit) shows it, else
     /// bottom: on large faces folded into the difference (one pass less over the region); at factor 1 top is blended
     /// with bottom through <paramref name="keep"/> first, in 8 bits, as measured.
     /// </summary>
@@ -63,32 +63,20 @@ public static class MultiBandBlend
     }
 
     /// <summary>
-    /// <see cref="Apply(Mat, Mat, Mat, int, Mat)"/> with the pyramid's coarse levels built on the region scaled down by
+    /// <see cref="Apply(Mat, Mat, Mat, Mat, int, int, Mat)"/> with the pyramid's coarse levels built on the region scaled down by
     /// the whole <paramref name="factor"/> (large faces): the bands finer than the factor join through the mask itself,
     /// which is smooth at that scale (its blur is several pixels wide there), so only the finest difference is worked
     /// on at full size. Factor 1 is the plain pyramid, bit for bit.
     /// </summary>
-    public static void Apply(Mat top, Mat bottom, Mat mask, int levels, int factor, Mat result)
-    {
-        var coarse = factor > 1 ? (int)Math.Round(Math.Log2(factor)) : 0;
-        if (coarse < 1 || levels <= coarse)
-        {
-            Pyramid(top, bottom, mask, levels, result);
-            return;
-        }
-        Scaled(top, bottom, mask, null, levels, factor, coarse, result);
-    }
-
-    private static void Scaled(Mat top, Mat bottom, Mat mask, Mat? keep, int levels, int factor, int coarse, Mat result)
+    private static void Scaled(Mat top, Mat bottom, Mat mask, Mat keep, int levels, int factor, int coarse, Mat result)
     {
         using var b = new Mat();
         bottom.ConvertTo(b, MatType.CV_32FC3);
         using var difference = new Mat();
         top.ConvertTo(difference, MatType.CV_32FC3);
         Cv2.Subtract(difference, b, difference);
-        if (keep is not null)
+        using (var k = new Mat())
         {
-            using var k = new Mat();
             keep.ConvertTo(k, MatType.CV_32FC1, 1.0 / 255);
             using var kept = Weighted(difference, k);
             kept.CopyTo(difference);
